@@ -1,0 +1,62 @@
+"""Convention checks. Each check is a module with ``NAME`` and ``run(context) -> list[Violation]``.
+
+``dataprodukt check`` runs every registered check, prints every violation (never only the first)
+and fails when there is any. Add a check by writing a module here and listing it in ``CHECKS``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dataprodukt.project import Project
+
+
+@dataclass(frozen=True, order=True)
+class Violation:
+    """One broken rule, printed as ``model (file:line): subject: rule``."""
+
+    model: str
+    path: str
+    line: int | None
+    subject: str
+    rule: str
+    check: str = field(default="", compare=False)
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{self.model} ({where}): {self.subject}: {self.rule}"
+
+
+@dataclass
+class CheckContext:
+    """What checks share: the project and dbt's compiled manifest (read once)."""
+
+    project: Project
+    manifest: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+    def nodes(self, resource_type: str = "model") -> list[dict[str, Any]]:
+        return [
+            node
+            for node in self.manifest.get("nodes", {}).values()
+            if node.get("resource_type") == resource_type and node.get("package_name") == self.package_name
+        ]
+
+    @property
+    def package_name(self) -> str:
+        return str(self.manifest.get("metadata", {}).get("project_name", ""))
+
+
+# module names under dataprodukt.checks, run in this order
+CHECKS: tuple[str, ...] = ("layout", "docs")
+
+
+def load_checks(names: Sequence[str] = CHECKS) -> list[tuple[str, Callable[[CheckContext], list[Violation]]]]:
+    loaded = []
+    for name in names:
+        module = importlib.import_module(f"dataprodukt.checks.{name}")
+        loaded.append((str(getattr(module, "NAME", name)), module.run))
+    return loaded

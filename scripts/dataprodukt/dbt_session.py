@@ -1,0 +1,82 @@
+"""Run dbt in this process through its programmatic API, parsing the project once."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from dataprodukt.errors import UserError
+from dataprodukt.project import Project
+
+
+class DbtSession:
+    """One parse, many commands: dbt's fixed start-up cost is paid once per process."""
+
+    def __init__(self, project: Project, quiet: bool = False) -> None:
+        project.apply_environment()
+        self.project = project
+        self.quiet = quiet
+        self._manifest: Any = None
+
+    def _base_args(self) -> list[str]:
+        args = [
+            "--project-dir",
+            str(self.project.root),
+            "--profiles-dir",
+            str(self.project.profiles_dir),
+            "--target",
+            self.project.target,
+        ]
+        return args
+
+    def invoke(self, command: Sequence[str], extra: Sequence[str] = ()) -> Any:
+        """Run ``dbt <command> <extra>``; raise UserError naming the command when it fails."""
+        from dbt.cli.main import dbtRunner
+
+        runner = dbtRunner(manifest=self._manifest)
+        flags = ["--quiet"] if self.quiet else []
+        started = time.monotonic()
+        result = runner.invoke([*flags, *command, *self._base_args(), *extra])
+        if command[0] == "parse" and result.success:
+            self._manifest = result.result
+        if not result.success:
+            reason = _failure_reason(result)
+            raise UserError(
+                f"dbt {' '.join(command)} failed on target {self.project.target}: {reason} "
+                f"(see the dbt output above and {self.project.root / 'logs' / 'dbt.log'})"
+            )
+        self.last_seconds = time.monotonic() - started
+        return result.result
+
+    def parse(self) -> Any:
+        return self.invoke(["parse"])
+
+    def manifest_json(self) -> dict[str, Any]:
+        return read_artifact(self.project.target_dir / "manifest.json", "dbt parse")
+
+
+def _failure_reason(result: Any) -> str:
+    if result.exception is not None:
+        return str(result.exception).strip().splitlines()[0] if str(result.exception).strip() else repr(result.exception)
+    failed = []
+    for item in getattr(result.result, "results", None) or []:
+        status = str(getattr(item, "status", ""))
+        if status in {"error", "fail", "runtime error"}:
+            failed.append(f"{item.node.name} ({status})")
+    if failed:
+        return f"{len(failed)} node(s) failed: {', '.join(failed[:10])}"
+    return "see the messages above"
+
+
+def read_artifact(path: Path, made_by: str) -> dict[str, Any]:
+    """Read a dbt artifact, saying which command makes it when it is missing or unreadable."""
+    if not path.is_file():
+        raise UserError(f"{path} is missing: run `{made_by}` first")
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise UserError(f"{path} can't be read ({error}): run `{made_by}` again") from error
+    return data

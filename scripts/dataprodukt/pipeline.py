@@ -1,0 +1,109 @@
+"""The main job: generate (if needed) and load the raw extracts, replay them through history, build, document."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dataprodukt import generator, loader
+from dataprodukt.dbt_session import DbtSession
+from dataprodukt.errors import UserError
+from dataprodukt.project import Project
+from dataprodukt.warehouse import connected
+
+GENERATOR_SETTINGS = "generator.json"
+
+
+@dataclass
+class Progress:
+    """Prints one line per step with the time since the job started."""
+
+    started: float = field(default_factory=time.monotonic)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def step(self, message: str) -> None:
+        print(f"[dataprodukt {time.monotonic() - self.started:6.1f}s] {message}", flush=True)
+
+    def timed(self, name: str, action: Callable[[], Any]) -> Any:
+        began = time.monotonic()
+        try:
+            return action()
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.monotonic() - began
+
+
+def ensure_raw_data(project: Project, rows: int, batches: int, progress: Progress) -> list[Path]:
+    """Generate the example's raw extracts unless the same ones are already on disk."""
+    settings = {"rows": rows, "batches": batches, "seed": 20240101}
+    marker = project.raw_dir / GENERATOR_SETTINGS
+    existing = generator.list_batches(project.raw_dir)
+    if existing and marker.is_file() and json.loads(marker.read_text(encoding="utf-8")) == settings:
+        progress.step(f"raw extracts already in {project.raw_dir} ({len(existing)} batches, {rows} certificates)")
+        return existing
+    progress.step(f"generating raw extracts: {rows} certificates, {batches} change batches -> {project.raw_dir}")
+    if project.raw_dir.exists():
+        shutil.rmtree(project.raw_dir)
+    generator.generate(project.raw_dir, rows=rows, batches=batches, seed=settings["seed"])
+    marker.write_text(json.dumps(settings) + "\n", encoding="utf-8")
+    return generator.list_batches(project.raw_dir)
+
+
+def replay(project: Project, session: DbtSession, folders: list[Path], progress: Progress) -> int:
+    """Load each batch not yet in history and record it with a snapshot run; return how many were loaded."""
+    tables = loader.declared_raw_tables(session.manifest_json())
+    if not tables:
+        raise UserError(f"no source tables with schema '{loader.RAW_SCHEMA}' are declared under models/: nothing to load")
+    with connected(project) as warehouse:
+        done = loader.loaded_batches(warehouse)
+    # check every folder before loading any, so a bad file is reported before history moves
+    prepared = [loader.prepare_batch(folder, tables, done) for folder in folders]
+    pending = [batch for batch in prepared if batch is not None]
+    if not pending:
+        progress.step("history already holds every batch: nothing to load")
+        return 0
+    staging_ready = False
+    for batch in pending:
+        with connected(project) as warehouse:
+            rows = progress.timed("load", lambda batch=batch, warehouse=warehouse: loader.load(warehouse, batch))
+        counts = ", ".join(f"{name} {count}" for name, count in sorted(rows.items()))
+        progress.step(f"loaded {batch.name} into {loader.RAW_SCHEMA}: {counts}")
+        if not staging_ready:
+            progress.timed("dbt", lambda: session.invoke(["run", "--select", "path:models/staging"]))
+            staging_ready = True
+        progress.step(f"recording {batch.name} in history (dbt snapshot)")
+        progress.timed("dbt", lambda: session.invoke(["snapshot"]))
+        with connected(project) as warehouse:
+            loader.record(warehouse, batch, rows)
+    return len(pending)
+
+
+def run(project: Project, rows: int = 20_000, batches: int = 3, full_refresh: bool = False) -> Progress:
+    """The README's first command: the example data product end to end on the chosen target."""
+    progress = Progress()
+    progress.step(f"target {project.target}, project {project.root}")
+    folders = ensure_raw_data(project, rows, batches, progress)
+    session = DbtSession(project)
+    progress.step("dbt parse")
+    progress.timed("dbt parse", session.parse)
+    replay(project, session, folders, progress)
+    progress.step("dbt build: seeds, models, snapshots and tests")
+    extra = ["--full-refresh"] if full_refresh else []
+    progress.timed("dbt", lambda: session.invoke(["build"], extra))
+    progress.step("dbt docs generate")
+    progress.timed("dbt", lambda: session.invoke(["docs", "generate"]))
+    for name, step in POST_BUILD_STEPS:
+        progress.step(name)
+        progress.timed(name, lambda step=step: step(project, session))
+    progress.step("done: " + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in progress.timings.items()))
+    sys.stdout.flush()
+    return progress
+
+
+# Steps after the build (export metadata, publish, catalog page); each takes (project, session).
+POST_BUILD_STEPS: list[tuple[str, Callable[[Project, DbtSession], Any]]] = []
