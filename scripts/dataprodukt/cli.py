@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from dataprodukt import commands
 from dataprodukt.errors import UserError
-from dataprodukt.project import DEFAULT_TARGET, TARGETS, Project
 
 Handler = Callable[[argparse.Namespace], int]
 
 
-def _project(args: argparse.Namespace) -> Project:
-    project = Project.discover(target=getattr(args, "target", None))
-    # dbt resolves relative paths in profiles (the DuckDB file) from the working directory
-    os.chdir(project.root)
-    return project
+_project = commands.project
+_add_target = commands.add_target
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -72,15 +68,6 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_target(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--target",
-        choices=TARGETS,
-        default=None,
-        help=f"dbt target in profiles/profiles.yml (default: $DBT_TARGET or {DEFAULT_TARGET})",
-    )
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dataprodukt", description=__doc__)
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
@@ -114,13 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_target(clean)
     clean.set_defaults(handler=_cmd_clean)
 
-    for register in EXTRA_VERBS:
-        register(verbs)
+    for module in commands.discover():
+        module.register(verbs)
     return parser
-
-
-# Verbs defined beside their modules: each is a function (subparsers) -> None that adds its parser.
-EXTRA_VERBS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -60,7 +60,9 @@ class DbtSession:
 
 def _failure_reason(result: Any) -> str:
     if result.exception is not None:
-        return str(result.exception).strip().splitlines()[0] if str(result.exception).strip() else repr(result.exception)
+        return (
+            str(result.exception).strip().splitlines()[0] if str(result.exception).strip() else repr(result.exception)
+        )
     failed = []
     for item in getattr(result.result, "results", None) or []:
         status = str(getattr(item, "status", ""))

@@ -103,7 +103,9 @@ class State:
         # employers: 9-digit organisation numbers, industry and municipality
         self.org = np.sort(rng.choice(np.arange(800_000_000, 999_999_999, 7, dtype=np.int64), employers, replace=False))
         division = rng.choice(DIVISIONS, employers, p=_p(DIVISION_WEIGHTS))
-        self.org_code = np.char.add(np.char.add(division, "."), np.char.zfill(rng.integers(1, 999, employers).astype(str), 3))
+        self.org_code = np.char.add(
+            np.char.add(division, "."), np.char.zfill(rng.integers(1, 999, employers).astype(str), 3)
+        )
         county = rng.choice(COUNTIES, employers, p=_p(COUNTY_WEIGHTS))
         self.org_municipality = np.char.add(county, np.char.zfill(rng.integers(1, 40, employers).astype(str), 2))
         self.org_name = np.char.add("Virksomhet ", np.char.add(np.arange(1, employers + 1).astype(str), " AS"))
@@ -111,7 +113,9 @@ class State:
         # persons: synthetic 11-digit ids, a birth date (DDMMYY) and five digits, unique
         birth = _days(date(1960, 1, 1), rng.integers(0, 16_800, persons * 2))
         ddmmyy = pc.strftime(pa.array(birth.astype("datetime64[s]"), type=pa.timestamp("s")), format="%d%m%y")
-        ids = np.char.add(np.asarray(ddmmyy, dtype=str), np.char.zfill(rng.integers(0, 100_000, persons * 2).astype(str), 5))
+        ids = np.char.add(
+            np.asarray(ddmmyy, dtype=str), np.char.zfill(rng.integers(0, 100_000, persons * 2).astype(str), 5)
+        )
         self.person = np.unique(ids)[:persons]
         rng.shuffle(self.person)
 
@@ -155,7 +159,9 @@ class State:
 
     def _changed_at(self, day: np.ndarray) -> np.ndarray:
         """Last-changed time: a few days after the start, never after the first extract."""
-        seconds = day.astype("datetime64[s]") + self.rng.integers(86_400, 10 * 86_400, len(day)).astype("timedelta64[s]")
+        seconds = day.astype("datetime64[s]") + self.rng.integers(86_400, 10 * 86_400, len(day)).astype(
+            "timedelta64[s]"
+        )
         return np.minimum(seconds, np.datetime64(FIRST_EXTRACT - timedelta(hours=1), "s"))
 
     # ---- one batch of changes -------------------------------------------------------------------------------
@@ -197,7 +203,9 @@ class State:
         self.job_changed[ended] = stamp(len(ended))
         moved = rng.choice(len(self.org), max(len(self.org) // 50, 1), replace=False)
         county = rng.choice(COUNTIES, len(moved), p=_p(COUNTY_WEIGHTS))
-        self.org_municipality[moved] = np.char.add(county, np.char.zfill(rng.integers(1, 40, len(moved)).astype(str), 2))
+        self.org_municipality[moved] = np.char.add(
+            county, np.char.zfill(rng.integers(1, 40, len(moved)).astype(str), 2)
+        )
         return {
             "sykmeldinger": {
                 "updated": len(updated),

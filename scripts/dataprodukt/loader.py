@@ -95,7 +95,9 @@ def loaded_batches(warehouse: Warehouse) -> dict[str, str]:
         f"create table if not exists {RAW_SCHEMA}.{LOAD_LOG} "
         "(batch varchar(40), fingerprint varchar(64), row_counts varchar(2000), loaded_at varchar(40))"
     )
-    return {str(batch): str(fp) for batch, fp in warehouse.query(f"select batch, fingerprint from {RAW_SCHEMA}.{LOAD_LOG}")}
+    return {
+        str(batch): str(fp) for batch, fp in warehouse.query(f"select batch, fingerprint from {RAW_SCHEMA}.{LOAD_LOG}")
+    }
 
 
 @dataclass(frozen=True)
@@ -117,8 +119,9 @@ def prepare_batch(folder: Path, tables: dict[str, RawTable], done: dict[str, str
     if folder.name in done:
         if done[folder.name] != digest:
             raise UserError(
-                f"{folder} differs from the {folder.name} already loaded into history on this target: history is "
-                "never rewritten. Keep the original files, or start a new warehouse (`dataprodukt clean`) to load new ones"
+                f"{folder} differs from the {folder.name} already loaded into history on this target: "
+                "history is never rewritten. Keep the original files, or start a new warehouse "
+                "(`dataprodukt clean`) to load new ones"
             )
         return None
     return Batch(folder.name, folder, files, digest)

@@ -58,7 +58,9 @@ def replay(project: Project, session: DbtSession, folders: list[Path], progress:
     """Load each batch not yet in history and record it with a snapshot run; return how many were loaded."""
     tables = loader.declared_raw_tables(session.manifest_json())
     if not tables:
-        raise UserError(f"no source tables with schema '{loader.RAW_SCHEMA}' are declared under models/: nothing to load")
+        raise UserError(
+            f"no source tables with schema '{loader.RAW_SCHEMA}' are declared under models/: nothing to load"
+        )
     with connected(project) as warehouse:
         done = loader.loaded_batches(warehouse)
     # check every folder before loading any, so a bad file is reported before history moves

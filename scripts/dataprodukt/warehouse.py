@@ -52,7 +52,9 @@ def profile_credentials(project: Project) -> Any:
         hint = ""
         if "Env var required but not provided" in message:
             hint = " Set it in the environment (see README, 'Targets')."
-        raise UserError(f"profile target {project.target!r} in {project.profiles_dir / 'profiles.yml'}: {message}.{hint}") from error
+        raise UserError(
+            f"profile target {project.target!r} in {project.profiles_dir / 'profiles.yml'}: {message}.{hint}"
+        ) from error
     return profile.credentials
 
 
@@ -61,7 +63,9 @@ def connect(project: Project) -> Warehouse:
     credentials = profile_credentials(project)
     kind = credentials.type
     if kind == "duckdb":
-        return DuckDBWarehouse(project.root / credentials.path if not Path(credentials.path).is_absolute() else Path(credentials.path))
+        return DuckDBWarehouse(
+            project.root / credentials.path if not Path(credentials.path).is_absolute() else Path(credentials.path)
+        )
     if kind == "postgres":
         return PostgresWarehouse(credentials)
     if kind == "bigquery":
@@ -167,7 +171,8 @@ class PostgresWarehouse:
                 cursor.execute(f"create schema if not exists {schema}")
                 for table, (path, columns) in files.items():
                     cursor.execute(
-                        "select column_name from information_schema.columns where table_schema = %s and table_name = %s",
+                        "select column_name from information_schema.columns "
+                        "where table_schema = %s and table_name = %s",
                         (schema, table),
                     )
                     existing = {name for (name,) in cursor.fetchall()}

@@ -1,12 +1,13 @@
 """Convention checks. Each check is a module with ``NAME`` and ``run(context) -> list[Violation]``.
 
-``dataprodukt check`` runs every registered check, prints every violation (never only the first)
-and fails when there is any. Add a check by writing a module here and listing it in ``CHECKS``.
+``dataprodukt check`` runs every check, prints every violation (never only the first) and fails when
+there is any. Add a check by writing a module in this package: it is found by its file name.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,8 +51,21 @@ class CheckContext:
         return str(self.manifest.get("metadata", {}).get("project_name", ""))
 
 
-# module names under dataprodukt.checks, run in this order
-CHECKS: tuple[str, ...] = ("layout", "docs")
+NOT_CHECKS = frozenset({"runner"})
+
+
+def discover() -> tuple[str, ...]:
+    """Every check module in this package, by name."""
+    return tuple(
+        sorted(
+            info.name
+            for info in pkgutil.iter_modules(__path__)
+            if info.name not in NOT_CHECKS and not info.name.startswith("_")
+        )
+    )
+
+
+CHECKS: tuple[str, ...] = discover()
 
 
 def load_checks(names: Sequence[str] = CHECKS) -> list[tuple[str, Callable[[CheckContext], list[Violation]]]]:

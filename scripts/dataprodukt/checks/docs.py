@@ -20,7 +20,9 @@ def run(context: CheckContext) -> list[Violation]:
             name, path = node["name"], node.get("patch_path") or node["original_file_path"]
             path = path.split("://", 1)[-1]
             if _missing(node.get("description")):
-                violations.append(Violation(name, path, None, "description", f"the {resource} has no description", NAME))
+                violations.append(
+                    Violation(name, path, None, "description", f"the {resource} has no description", NAME)
+                )
             columns = node.get("columns", {})
             if not columns:
                 violations.append(
@@ -28,7 +30,5 @@ def run(context: CheckContext) -> list[Violation]:
                 )
             for column in columns.values():
                 if _missing(column.get("description")):
-                    violations.append(
-                        Violation(name, path, None, f"column {column['name']}", "no description", NAME)
-                    )
+                    violations.append(Violation(name, path, None, f"column {column['name']}", "no description", NAME))
     return violations

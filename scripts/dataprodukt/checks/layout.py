@@ -31,10 +31,15 @@ def run(context: CheckContext) -> list[Violation]:
             if not match:
                 fail("name", "a staging model is named stg_<source>__<entity> (lower_snake, double underscore)")
             elif len(parts) < 4 or parts[2] != match["source"]:
-                fail("folder", f"a staging model of source {match['source']!r} lives in models/staging/{match['source']}/")
+                fail(
+                    "folder",
+                    f"a staging model of source {match['source']!r} lives in models/staging/{match['source']}/",
+                )
         elif layer == "intermediate":
             if not name.startswith("int_"):
                 fail("name", "an intermediate model is named int_<topic>_<purpose>")
         elif node.get("version") is None:
-            fail("version", "a published model (data state folder) is a versioned dbt model: add `versions:` in its YAML")
+            fail(
+                "version", "a published model (data state folder) is a versioned dbt model: add `versions:` in its YAML"
+            )
     return violations

@@ -1,0 +1,41 @@
+"""More CLI verbs, one module each, found by file name.
+
+A verb module defines ``register(verbs)``, which adds its parser to the CLI's subparsers with
+``verbs.add_parser(...)`` and ``parser.set_defaults(handler=...)``; the handler takes the parsed
+arguments and returns the exit status. Raise ``dataprodukt.errors.UserError`` for a clear one-line error.
+Shared options: ``dataprodukt.commands.add_target(parser)`` and ``dataprodukt.commands.project(args)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import pkgutil
+from types import ModuleType
+
+from dataprodukt.project import DEFAULT_TARGET, TARGETS, Project
+
+
+def discover() -> list[ModuleType]:
+    return [
+        importlib.import_module(f"{__name__}.{info.name}")
+        for info in sorted(pkgutil.iter_modules(__path__), key=lambda info: info.name)
+        if not info.name.startswith("_")
+    ]
+
+
+def add_target(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--target",
+        choices=TARGETS,
+        default=None,
+        help=f"dbt target in profiles/profiles.yml (default: $DBT_TARGET or {DEFAULT_TARGET})",
+    )
+
+
+def project(args: argparse.Namespace) -> Project:
+    """The project the command runs in; the working directory becomes its root, as dbt expects."""
+    found = Project.discover(target=getattr(args, "target", None))
+    os.chdir(found.root)
+    return found
