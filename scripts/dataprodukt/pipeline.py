@@ -63,9 +63,7 @@ def replay(project: Project, session: DbtSession, folders: list[Path], progress:
         )
     with connected(project) as warehouse:
         done = loader.loaded_batches(warehouse)
-    # check every folder before loading any, so a bad file is reported before history moves
-    prepared = [loader.prepare_batch(folder, tables, done) for folder in folders]
-    pending = [batch for batch in prepared if batch is not None]
+    pending = loader.prepare_batches(folders, tables, done)
     if not pending:
         progress.step("history already holds every batch: nothing to load")
         return 0
@@ -89,6 +87,9 @@ def run(project: Project, rows: int = 20_000, batches: int = 3, full_refresh: bo
     """The README's first command: the example data product end to end on the chosen target."""
     progress = Progress()
     progress.step(f"target {project.target}, project {project.root}")
+    # fail fast, before any work, on a bad profile or an unreachable warehouse
+    with connected(project):
+        pass
     folders = ensure_raw_data(project, rows, batches, progress)
     session = DbtSession(project)
     progress.step("dbt parse")
