@@ -113,6 +113,8 @@ def run(project: Project, rows: int = 20_000, batches: int = 3, full_refresh: bo
         with progress.timer(name):
             step(project, session)
     progress.step("done: " + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in progress.timings.items()))
+    timings = {**progress.timings, "total": time.monotonic() - progress.started}
+    (project.build_dir / "timings.json").write_text(json.dumps(timings, indent=2) + "\n", encoding="utf-8")
     sys.stdout.flush()
     return progress
 
