@@ -52,7 +52,8 @@ def ensure_raw_data(project: Project, rows: int, batches: int, progress: Progres
     progress.step(f"generating raw extracts: {rows} certificates, {batches} change batches -> {project.raw_dir}")
     if project.raw_dir.exists():
         shutil.rmtree(project.raw_dir)
-    generator.generate(project.raw_dir, rows=rows, batches=batches, seed=settings["seed"])
+    with progress.timer("generate"):
+        generator.generate(project.raw_dir, rows=rows, batches=batches, seed=settings["seed"])
     marker.write_text(json.dumps(settings) + "\n", encoding="utf-8")
     return generator.list_batches(project.raw_dir)
 
