@@ -231,8 +231,8 @@ BAD = [
         "select\n    cast(fnr as) as fodselsnummer\nfrom t",
         [
             at(
-                1,
-                "SQL: can't be parsed as duckdb SQL: Expected TYPE after CAST at line 2, column 15 "
+                2,
+                "SQL: can't be parsed as duckdb SQL: Expected TYPE after CAST at line 2, column 16 "
                 "of the compiled SQL: fix the SQL",
             )
         ],
@@ -259,3 +259,220 @@ def test_forbidden_constructs_in_other_dialects(dialect: str, name: str, code: s
     assert lines(code, dialect=dialect, relation=RELATION.replace('"', "`") if dialect == "bigquery" else RELATION)[
         0
     ] == [line.replace("duckdb", dialect) for line in expected]
+
+
+BQ_RELATION = "`prosjekt`.`raw`.`tabell`"
+
+# good models: (id, dialect, relation as compiled, SQL)
+GOOD = [
+    ("import CTE", "duckdb", RELATION, sql()),
+    ("rename only", "duckdb", RELATION, f"select fnr as fodselsnummer, grad, fom as fra_og_med, tom\nfrom {RELATION}"),
+    (
+        "cast only",
+        "postgres",
+        RELATION,
+        f"select cast(fnr as text) as fnr, grad::integer as grad, cast(fom as date), tom::date\nfrom {RELATION}",
+    ),
+    ("select star", "duckdb", RELATION, f"select * from {RELATION}"),
+    ("qualified star", "postgres", RELATION, f"select source.* from {RELATION} as source"),
+    (
+        "duckdb try_cast and strptime",
+        "duckdb",
+        RELATION,
+        sql(
+            columns=(
+                "fnr",
+                "try_cast(grad as integer) as grad",
+                "strptime(fom, '%d.%m.%Y')::date as fra_og_med",
+                "strptime(tom, '%d.%m.%Y %H:%M') as til_og_med",
+            )
+        ),
+    ),
+    (
+        "postgres to_date and to_timestamp",
+        "postgres",
+        RELATION,
+        sql(
+            columns=(
+                "fnr",
+                "grad::numeric(5, 2) as grad",
+                "to_date(fom, 'DD.MM.YYYY') as fra_og_med",
+                "to_timestamp(tom, 'DD.MM.YYYY HH24:MI') as til_og_med",
+            )
+        ),
+    ),
+    (
+        "bigquery safe_cast and parse_date",
+        "bigquery",
+        BQ_RELATION,
+        sql(
+            relation=BQ_RELATION,
+            columns=(
+                "fnr as fodselsnummer",
+                "safe_cast(grad as int64) as grad",
+                "parse_date('%d.%m.%Y', fom) as fra_og_med",
+                "parse_timestamp('%d.%m.%Y %H:%M', tom) as til_og_med",
+            ),
+        ),
+    ),
+    (
+        "bigquery rename from a backtick-quoted path",
+        "bigquery",
+        "`prosjekt.raw.tabell`",
+        "select fnr as fodselsnummer, cast(grad as numeric) as grad, cast(fom as date) as fra_og_med, tom\n"
+        "from `prosjekt.raw.tabell`",
+    ),
+]
+
+
+@pytest.mark.parametrize(("dialect", "relation", "code"), [pytest.param(*case[1:], id=case[0]) for case in GOOD])
+def test_good_models_pass(dialect: str, relation: str, code: str) -> None:
+    assert lines(code, dialect=dialect, relation=relation) == ([], [])
+
+
+def test_bigquery_forbidden_constructs_from_compiled_sql() -> None:
+    code = (
+        "with source as (\n    select * from `prosjekt`.`raw`.`tabell`\n),\nrenamed as (\n    select\n"
+        "        fnr as fodselsnummer,\n        safe_cast(safe_cast(grad as string) as int64) as grad,\n"
+        "        parse_date('%d.%m.%Y', fom) as fra_og_med,\n        tom\n    from source\n"
+        "    qualify row_number() over (partition by fnr) = 1\n)\nselect * from renamed\n"
+    )
+    assert lines(code, dialect="bigquery", relation=BQ_RELATION)[0] == [
+        at(7, "column grad: more than one cast: cast the source column once, to its final type"),
+        at(11, "QUALIFY: staging keeps every row: deduplicate in an intermediate model"),
+    ]
+
+
+def test_the_nth_clause_is_reported_on_its_own_line() -> None:
+    code = (
+        f"with source as (\n    select * from {RELATION}\n    where fnr is not null\n),\n"
+        "renamed as (\n    select * from source\n    where grad <> '0'\n)\nselect * from renamed\n"
+    )
+    assert lines(code)[0] == [
+        at(3, "WHERE: staging keeps every row: filter in an intermediate model"),
+        at(7, "WHERE: staging keeps every row: filter in an intermediate model"),
+    ]
+
+
+YAML = "models/staging/kilde/_kilde__models.yml"
+
+
+def test_exception_with_a_reason_is_accepted_and_listed() -> None:
+    code = sql(columns=(*DEFAULT[:3], "nullif(trim(tom), '') as til_og_med"))
+    assert lines(code, exceptions={"til_og_med": "Kilden leverer tom tekst for ukjent sluttdato."}) == (
+        [],
+        [
+            "staging: stg_kilde__tabell: column til_og_med: exception accepted: "
+            "Kilden leverer tom tekst for ukjent sluttdato."
+        ],
+    )
+
+
+def test_exception_without_a_reason_or_without_need_is_a_violation() -> None:
+    code = sql(columns=(*DEFAULT[:3], "nullif(tom, '') as til_og_med"))
+    model_lines = lines(code, exceptions={"til_og_med": " ", "fodselsnummer": "Trenger ikke unntak."})[0]
+    assert model_lines == [
+        f"{NAME} ({PATH}:1): column fodselsnummer: meta.staging_exception is declared but the column is a rename "
+        "or one cast: remove the exception",
+        f"{NAME} ({PATH}:1): column til_og_med: meta.staging_exception needs a reason (a sentence saying why)",
+        at(10, f"column til_og_med: {NOT_A_CAST}"),
+    ]
+
+
+def test_dropped_columns_need_a_reason_and_must_exist() -> None:
+    code = sql(columns=DEFAULT[:3])
+    assert lines(code, dropped={"TOM": "Alltid tom i kilden."}) == (
+        [],
+        ["staging: stg_kilde__tabell: source column TOM dropped: Alltid tom i kilden."],
+    )
+    assert lines(code, dropped={"TOM": "", "GAMMEL": "Fjernet."})[0] == [
+        f"{NAME} ({PATH}:1): meta.dropped_columns GAMMEL: not a column of source kilde.tabell: remove it from the list",
+        f"{NAME} ({PATH}:1): meta.dropped_columns TOM: needs a reason",
+        MISSING_TOM,
+    ]
+    assert lines(sql(), dropped={"TOM": "Fjernes."})[0] == [
+        f"{NAME} ({PATH}:1): meta.dropped_columns TOM: declared dropped but the column is selected: "
+        "remove it from the list"
+    ]
+
+
+# --- end to end: `dataprodukt check` on a project copy ------------------------------------------------------
+STG = "models/staging/sykmelding/stg_sykmelding__sykmeldinger.sql"
+
+
+def plant_filter(project: Path) -> int:
+    """Add a WHERE to the example's sick-leave staging model; return its line in the file."""
+    path = project / STG
+    text = path.read_text(encoding="utf-8").replace(
+        "    from source\n", "    from source\n    where fnr is not null\n"
+    )
+    path.write_text(text, encoding="utf-8")
+    return text.splitlines().index("    where fnr is not null") + 1
+
+
+def plant_exception(project: Path) -> None:
+    """Trim the company name in the example, declared as an exception with its reason."""
+    sql_path = project / "models/staging/enhetsregisteret/stg_enhetsregisteret__virksomheter.sql"
+    sql_path.write_text(
+        sql_path.read_text(encoding="utf-8").replace("navn as virksomhetsnavn", "trim(navn) as virksomhetsnavn"),
+        encoding="utf-8",
+    )
+    yaml_path = project / "models/staging/enhetsregisteret/_enhetsregisteret__models.yml"
+    yaml_path.write_text(
+        yaml_path.read_text(encoding="utf-8").replace(
+            '        description: "Virksomhetens navn."\n',
+            '        description: "Virksomhetens navn."\n'
+            '        meta:\n          staging_exception: "Kilden fyller navnet med mellomrom."\n',
+        ),
+        encoding="utf-8",
+    )
+
+
+WHERE_RULE = "WHERE: staging keeps every row: filter in an intermediate model"
+ACCEPTED = (
+    "note: staging: stg_enhetsregisteret__virksomheter: column virksomhetsnavn: exception accepted: "
+    "Kilden fyller navnet med mellomrom."
+)
+
+
+def test_check_passes_on_the_example(project_copy: Path) -> None:
+    result = run_cli(project_copy, "check")
+    assert "check staging: ok" in result.stdout
+    assert result.stdout.rstrip().endswith("check(s) passed")
+
+
+def test_check_fails_on_a_planted_filter_and_lists_exceptions_duckdb(project_copy: Path) -> None:
+    line = plant_filter(project_copy)
+    plant_exception(project_copy)
+    result = run_cli(project_copy, "check", "--only", "staging", check=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"  stg_sykmelding__sykmeldinger ({STG}:{line}): {WHERE_RULE}" in result.stdout.splitlines()
+    assert "check staging: 1 violation(s)" in result.stdout
+    assert ACCEPTED in result.stdout.splitlines()
+
+
+@pytest.mark.postgres
+def test_check_fails_on_a_planted_filter_postgres(project_copy: Path, pg_env: dict[str, str]) -> None:
+    line = plant_filter(project_copy)
+    plant_exception(project_copy)
+    result = run_cli(project_copy, "check", "--target", "postgres", "--only", "staging", env=clean_env(**pg_env), check=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"  stg_sykmelding__sykmeldinger ({STG}:{line}): {WHERE_RULE}" in result.stdout.splitlines()
+    assert ACCEPTED in result.stdout.splitlines()
+
+
+def test_unparsable_and_uncompilable_models_are_named_without_a_traceback(project_copy: Path) -> None:
+    path = project_copy / STG
+    path.write_text(path.read_text(encoding="utf-8").replace("cast(sykm_grad as", "cast(sykm_grad as as"), "utf-8")
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "as as" in text)
+    result = run_cli(project_copy, "check", "--only", "staging", check=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    printed = [text for text in result.stdout.splitlines() if "can't be parsed" in text]
+    assert printed and printed[0].startswith(f"  stg_sykmelding__sykmeldinger ({STG}:{line}): SQL: can't be parsed as duckdb")
+    assert "Traceback" not in result.stdout + result.stderr
+
+    path.write_text("select * from {{ source('sykmelding', 'finnes_ikke') }}\n", encoding="utf-8")
+    result = run_cli(project_copy, "check", "--only", "staging", check=False)
+    assert result.returncode == 2
+    assert "stg_sykmelding__sykmeldinger" in result.stderr and "finnes_ikke" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr

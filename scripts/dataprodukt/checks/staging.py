@@ -67,7 +67,11 @@ def check_model(model: StagingModel) -> tuple[list[Violation], list[str]]:
     try:
         analysis = analyse(model.compiled_code, model.dialect, relations)
     except SqlglotError as error:
-        fail("SQL", f"can't be parsed as {model.dialect} SQL: {parse_message(error)}: fix the SQL")
+        details = getattr(error, "errors", None) or [{}]
+        # the compiled line is the file's line when Jinja kept the line count (it usually does)
+        same = model.raw_code.count("\n") == model.compiled_code.count("\n")
+        line = int(details[0].get("line") or 1) if same else 1
+        fail("SQL", f"can't be parsed as {model.dialect} SQL: {parse_message(error)}: fix the SQL", line)
         return violations, notes
 
     exceptions = {name.lower(): value for name, value in model.exceptions.items()}
