@@ -213,7 +213,7 @@ BAD = [
                 "source column FNR: missing from the output: select it (renamed or cast), "
                 "or declare it in the model's meta.dropped_columns with a reason",
             ),
-            at(7, "column fodselsnummer: not a column of the relation it selects from: select a source column"),
+            at(7, "column fodselsnummer: not a column of the relation it selects from (a source has the columns its YAML declares)"),
         ],
     ),
     (

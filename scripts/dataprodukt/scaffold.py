@@ -177,9 +177,16 @@ def plan_columns(
             kind = "text"
         elif name.endswith(names.numeric_endings) and kind in {"integer", "bigint"}:
             kind = "numeric"
+        group = GROUP_OF_KIND.get(kind, "strings")
         if not is_text:
-            kind = "text"  # already typed in the warehouse: renamed only
-        group = "ids" if name.endswith("_id") or name in names.identifiers else GROUP_OF_KIND.get(kind, "strings")
+            kind = "text"  # already typed in the warehouse: renamed only, grouped by its type
+            typed = data_type.lower()
+            if any(word in typed for word in ("int", "numeric", "decimal", "double", "float", "real")):
+                group = "numerics"
+            elif "date" in typed or "time" in typed:
+                group = "dates"
+        if name.endswith("_id") or name in names.identifiers:
+            group = "ids"
         planned.append(Column(column, name, kind, group))
     duplicates = sorted({column.name for column in planned if [c.name for c in planned].count(column.name) > 1})
     if duplicates:

@@ -71,7 +71,7 @@ RULES = {
     "literal": "literal-only column: staging adds no values: add constants in an intermediate model",
     "casts": "more than one cast: cast the source column once, to its final type",
     "derived": NOT_A_CAST,
-    "unknown": "not a column of the relation it selects from: select a source column",
+    "unknown": "not a column of the relation it selects from (a source has the columns its YAML declares)",
 }
 
 

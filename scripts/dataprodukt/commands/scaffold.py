@@ -153,7 +153,9 @@ def _append(outcome: Outcome, root: Path, path: Path, entry_text: str, expected:
         outcome.refused.append((name, f"add this entry where it belongs in {name}:\n{entry_text}"))
 
 
-def _compare_entry(outcome: Outcome, name: str, existing: dict[str, Any], wanted: dict[str, Any]) -> None:
+def _compare_entry(
+    outcome: Outcome, name: str, existing: dict[str, Any], wanted: dict[str, Any], indent: int
+) -> None:
     """An entry already there: fine when it lists the same columns; otherwise show how the columns differ."""
     have = [str(column.get("name", "")).lower() for column in existing.get("columns") or []]
     want = [str(column["name"]).lower() for column in wanted["columns"]]
@@ -162,7 +164,7 @@ def _compare_entry(outcome: Outcome, name: str, existing: dict[str, Any], wanted
         return
     kept = {str(column.get("name", "")).lower(): column for column in existing.get("columns") or []}
     merged = dict(existing, columns=[kept.get(str(column["name"]).lower(), column) for column in wanted["columns"]])
-    outcome.refused.append((name, _diff(dump([existing]), dump([merged]), f"{name} entry {wanted['name']}")))
+    outcome.refused.append((name, _diff(dump([existing], indent), dump([merged], indent), f"{name} entry {wanted['name']}")))
 
 
 def add_source(
@@ -182,7 +184,7 @@ def add_source(
     tables = match.get("tables") or []
     existing = next((item for item in tables if isinstance(item, dict) and item.get("name") == table), None)
     if existing is not None:
-        _compare_entry(outcome, _relative(root, path), existing, entry)
+        _compare_entry(outcome, _relative(root, path), existing, entry, 6)
         return
     expected = dict(data, sources=[dict(item, tables=[*tables, entry]) if item is match else item for item in sources])
     _append(outcome, root, path, dump([entry], 6), expected)
@@ -197,6 +199,6 @@ def add_model(outcome: Outcome, root: Path, path: Path, source: str, table: str,
     models = data.get("models") or []
     existing = next((item for item in models if isinstance(item, dict) and item.get("name") == entry["name"]), None)
     if existing is not None:
-        _compare_entry(outcome, _relative(root, path), existing, entry)
+        _compare_entry(outcome, _relative(root, path), existing, entry, 2)
         return
     _append(outcome, root, path, dump([entry], 2), dict(data, models=[*models, entry]))
