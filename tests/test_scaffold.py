@@ -199,9 +199,7 @@ def test_a_source_table_that_is_not_loaded_is_named_with_what_raw_holds(project_
 
 
 @pytest.mark.postgres
-def test_scaffold_reproduces_the_example_postgres(
-    project_copy: Path, tmp_path: Path, pg_env: dict[str, str]
-) -> None:
+def test_scaffold_reproduces_the_example_postgres(project_copy: Path, tmp_path: Path, pg_env: dict[str, str]) -> None:
     credentials = SimpleNamespace(
         host=pg_env["PGHOST"],
         port=int(pg_env["PGPORT"]),

@@ -23,9 +23,7 @@ DEFAULT = (
 )
 
 
-def sql(
-    columns: tuple[str, ...] = DEFAULT, tail: str = "", relation: str = RELATION, select: str = "select"
-) -> str:
+def sql(columns: tuple[str, ...] = DEFAULT, tail: str = "", relation: str = RELATION, select: str = "select") -> str:
     """An import-CTE staging model: the source on line 3, `select` on line 6, columns from line 7, then
     `from source` and the tail on the next two lines."""
     listed = ",\n".join(f"        {column}" for column in columns)
@@ -100,7 +98,11 @@ BAD = [
             ),
         ],
     ),
-    ("where", sql(tail="where fnr is not null"), [at(12, "WHERE: staging keeps every row: filter in an intermediate model")]),
+    (
+        "where",
+        sql(tail="where fnr is not null"),
+        [at(12, "WHERE: staging keeps every row: filter in an intermediate model")],
+    ),
     (
         "subquery filter",
         sql(tail=f"where fnr in (select fnr from {RELATION})"),
@@ -155,7 +157,11 @@ BAD = [
         sql(tail=f"except select fnr, grad, fom, tom from {RELATION}"),
         [at(12, "EXCEPT: a staging model reads one source: combine sources in an intermediate model")],
     ),
-    ("order by", sql(tail="order by fnr"), [at(12, "ORDER BY: staging output has no order: sort where the data is used")]),
+    (
+        "order by",
+        sql(tail="order by fnr"),
+        [at(12, "ORDER BY: staging output has no order: sort where the data is used")],
+    ),
     ("limit", sql(tail="limit 10"), [at(12, "LIMIT: staging keeps every row: remove the limit")]),
     (
         "literal-only column",
@@ -164,11 +170,16 @@ BAD = [
             MISSING_TOM,
             at(
                 10,
-                "column til_og_med: literal-only column: staging adds no values: add constants in an intermediate model",
+                "column til_og_med: literal-only column: staging adds no values: "
+                "add constants in an intermediate model",
             ),
         ],
     ),
-    ("derived value", sql(columns=(*DEFAULT[:3], "upper(tom) as til_og_med")), [at(10, f"column til_og_med: {NOT_A_CAST}")]),
+    (
+        "derived value",
+        sql(columns=(*DEFAULT[:3], "upper(tom) as til_og_med")),
+        [at(10, f"column til_og_med: {NOT_A_CAST}")],
+    ),
     (
         "arithmetic on a cast",
         sql(columns=(*DEFAULT[:3], "cast(tom as integer) + 1 as til_og_med")),
@@ -213,7 +224,11 @@ BAD = [
                 "source column FNR: missing from the output: select it (renamed or cast), "
                 "or declare it in the model's meta.dropped_columns with a reason",
             ),
-            at(7, "column fodselsnummer: not a column of the relation it selects from (a source has the columns its YAML declares)"),
+            at(
+                7,
+                "column fodselsnummer: not a column of the relation it selects from "
+                "(a source has the columns its YAML declares)",
+            ),
         ],
     ),
     (
@@ -403,9 +418,7 @@ STG = "models/staging/sykmelding/stg_sykmelding__sykmeldinger.sql"
 def plant_filter(project: Path) -> int:
     """Add a WHERE to the example's sick-leave staging model; return its line in the file."""
     path = project / STG
-    text = path.read_text(encoding="utf-8").replace(
-        "    from source\n", "    from source\n    where fnr is not null\n"
-    )
+    text = path.read_text(encoding="utf-8").replace("    from source\n", "    from source\n    where fnr is not null\n")
     path.write_text(text, encoding="utf-8")
     return text.splitlines().index("    where fnr is not null") + 1
 
@@ -455,7 +468,9 @@ def test_check_fails_on_a_planted_filter_and_lists_exceptions_duckdb(project_cop
 def test_check_fails_on_a_planted_filter_postgres(project_copy: Path, pg_env: dict[str, str]) -> None:
     line = plant_filter(project_copy)
     plant_exception(project_copy)
-    result = run_cli(project_copy, "check", "--target", "postgres", "--only", "staging", env=clean_env(**pg_env), check=False)
+    result = run_cli(
+        project_copy, "check", "--target", "postgres", "--only", "staging", env=clean_env(**pg_env), check=False
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"  stg_sykmelding__sykmeldinger ({STG}:{line}): {WHERE_RULE}" in result.stdout.splitlines()
     assert ACCEPTED in result.stdout.splitlines()
@@ -468,7 +483,9 @@ def test_unparsable_and_uncompilable_models_are_named_without_a_traceback(projec
     result = run_cli(project_copy, "check", "--only", "staging", check=False)
     assert result.returncode == 1, result.stdout + result.stderr
     printed = [text for text in result.stdout.splitlines() if "can't be parsed" in text]
-    assert printed and printed[0].startswith(f"  stg_sykmelding__sykmeldinger ({STG}:{line}): SQL: can't be parsed as duckdb")
+    assert printed and printed[0].startswith(
+        f"  stg_sykmelding__sykmeldinger ({STG}:{line}): SQL: can't be parsed as duckdb"
+    )
     assert "Traceback" not in result.stdout + result.stderr
 
     path.write_text("select * from {{ source('sykmelding', 'finnes_ikke') }}\n", encoding="utf-8")

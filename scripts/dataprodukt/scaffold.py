@@ -32,7 +32,13 @@ CAST_TYPES = {
 }
 # banner comment per group, in the order the groups are written
 GROUPS = ("ids", "strings", "numerics", "dates")
-GROUP_OF_KIND = {"integer": "numerics", "bigint": "numerics", "numeric": "numerics", "date": "dates", "timestamp": "dates"}
+GROUP_OF_KIND = {
+    "integer": "numerics",
+    "bigint": "numerics",
+    "numeric": "numerics",
+    "date": "dates",
+    "timestamp": "dates",
+}
 TEXT_TYPES = ("char", "text", "string", "varchar", "character")
 INTEGER = re.compile(r"^[+-]?(0|[1-9]\d*)$")
 DECIMAL = re.compile(r"^[+-]?\d+\.\d+$")
@@ -270,15 +276,15 @@ def models_file(entry: dict[str, Any]) -> dict[str, Any]:
 def dump(data: Any, indent: int = 0) -> str:
     """YAML as the project writes it: block style, keys in the given order, lists indented under their key."""
 
-    class Dumper(yaml.SafeDumper):
+    class Dumper(yaml.SafeDumper):  # type: ignore[misc]
         def increase_indent(self, flow: bool = False, indentless: bool = False) -> Any:
             return super().increase_indent(flow, False)
 
-    def text(dumper: yaml.SafeDumper, value: str) -> Any:
+    def quoted(dumper: yaml.SafeDumper, value: str) -> Any:
         style = '"' if re.search(r"[\s:{}'#\[\],&*!|>%@`]", value) else None
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
-    Dumper.add_representer(str, text)
+    Dumper.add_representer(str, quoted)
 
     text = yaml.dump(data, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=120, default_flow_style=False)
     text = text.replace("\nsources:", "\n\nsources:").replace("\nmodels:", "\n\nmodels:")

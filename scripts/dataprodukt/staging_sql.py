@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
@@ -151,7 +152,9 @@ class _Analyser:
                         return None
                     return {col: Lineage(col, 0, frozenset({col})) for col in columns}
             return None  # not a source: reported once for the whole statement, its columns are unknown
-        self.find("FROM", f"reads {node.sql(dialect=self.dialect)}: a staging model reads one source table", r"\bfrom\b")
+        self.find(
+            "FROM", f"reads {node.sql(dialect=self.dialect)}: a staging model reads one source table", r"\bfrom\b"
+        )
         return {}
 
     # --- selects ---------------------------------------------------------------------------------
@@ -205,7 +208,7 @@ class _Analyser:
         used = frozenset(col.name.lower() for col in node.find_all(exp.Column))
         if isinstance(node, exp.Column):
             return self.column(node, name, inputs)
-        inner = node.this if isinstance(node, (*CASTS, *PARSE_FUNCTIONS)) else None
+        inner: Any = node.this if isinstance(node, (*CASTS, *PARSE_FUNCTIONS)) else None
         while isinstance(inner, exp.Paren):
             inner = inner.this
         if isinstance(node, tuple(PARSE_FUNCTIONS)) and not isinstance(node.args.get("format"), exp.Literal):
@@ -213,7 +216,7 @@ class _Analyser:
         if (
             isinstance(node, tuple(CASTS))
             and isinstance(inner, tuple(PARSE_FUNCTIONS))
-            and node.to.this in DATE_TYPES
+            and node.args["to"].this in DATE_TYPES
             and isinstance(inner.args.get("format"), exp.Literal)
         ):
             # one cast to a date/timestamp over a parse with a declared format is still one cast
@@ -298,9 +301,8 @@ def analyse(sql: str, dialect: str, sources: Mapping[str, Sequence[str]]) -> Ana
             Finding("statement", f"{len(statements)} statements: a staging model is one SELECT", r"\S")
         )
         return analysis
-    return _Analyser(dialect, sources).run(statements[0])
-
-
+    tree: Any = statements[0]
+    return _Analyser(dialect, sources).run(tree)
 
 
 def line_of(raw_code: str, pattern: str, occurrence: int = 0) -> int | None:
@@ -321,6 +323,8 @@ def parse_message(error: SqlglotError) -> str:
     details = getattr(error, "errors", None) or []
     if details:
         first = details[0]
-        where = f" at line {first.get('line')}, column {first.get('col')} of the compiled SQL" if first.get("line") else ""
+        where = (
+            f" at line {first.get('line')}, column {first.get('col')} of the compiled SQL" if first.get("line") else ""
+        )
         return f"{first.get('description') or 'invalid SQL'}{where}"
     return re.sub(r"\x1b\[[0-9;]*m", "", " ".join(str(error).split()))[:300]

@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlglot.errors import SqlglotError
+
 from dataprodukt.checks import CheckContext, Violation
 from dataprodukt.errors import UserError
-from dataprodukt.staging_sql import DIALECTS, SqlglotError, analyse, line_of, parse_message
+from dataprodukt.staging_sql import DIALECTS, analyse, line_of, parse_message
 
 NAME = "staging"
 DROPPED = "dropped_columns"
@@ -188,7 +190,7 @@ class _WarehouseColumns:
         try:
             with connected(self.context.project) as warehouse:
                 columns = tuple(name for name, _type in table_columns(warehouse, source["schema"], source["name"]))
-        except (UserError, Exception) as error:  # noqa: BLE001 - any failure only means "unknown"
+        except (UserError, Exception) as error:
             reason = " ".join(str(error).split())[:200]
             self.context.notes.append(
                 f"staging: source {label} declares no columns and the warehouse can't tell ({reason}): "

@@ -153,9 +153,7 @@ def _append(outcome: Outcome, root: Path, path: Path, entry_text: str, expected:
         outcome.refused.append((name, f"add this entry where it belongs in {name}:\n{entry_text}"))
 
 
-def _compare_entry(
-    outcome: Outcome, name: str, existing: dict[str, Any], wanted: dict[str, Any], indent: int
-) -> None:
+def _compare_entry(outcome: Outcome, name: str, existing: dict[str, Any], wanted: dict[str, Any], indent: int) -> None:
     """An entry already there: fine when it lists the same columns; otherwise show how the columns differ."""
     have = [str(column.get("name", "")).lower() for column in existing.get("columns") or []]
     want = [str(column["name"]).lower() for column in wanted["columns"]]
@@ -164,7 +162,9 @@ def _compare_entry(
         return
     kept = {str(column.get("name", "")).lower(): column for column in existing.get("columns") or []}
     merged = dict(existing, columns=[kept.get(str(column["name"]).lower(), column) for column in wanted["columns"]])
-    outcome.refused.append((name, _diff(dump([existing], indent), dump([merged], indent), f"{name} entry {wanted['name']}")))
+    outcome.refused.append(
+        (name, _diff(dump([existing], indent), dump([merged], indent), f"{name} entry {wanted['name']}"))
+    )
 
 
 def add_source(
