@@ -493,3 +493,24 @@ def test_unparsable_and_uncompilable_models_are_named_without_a_traceback(projec
     assert result.returncode == 2
     assert "stg_sykmelding__sykmeldinger" in result.stderr and "finnes_ikke" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_source_without_yaml_columns_is_checked_against_the_warehouse(project_copy: Path, tmp_path: Path) -> None:
+    from dataprodukt.warehouse import DuckDBWarehouse
+    from tests.test_scaffold import load_raw
+
+    load_raw(DuckDBWarehouse(project_copy / "build" / "sykefravaer.duckdb"), tmp_path)
+    folder = project_copy / "models/staging/enhetsregisteret"
+    sources = folder / "_enhetsregisteret__sources.yml"
+    sources.write_text(sources.read_text(encoding="utf-8").split("        columns:")[0], encoding="utf-8")
+    model = folder / "stg_enhetsregisteret__virksomheter.sql"
+    model.write_text(
+        model.read_text(encoding="utf-8").replace(",\n        kommunenr as kommunenummer", ""), encoding="utf-8"
+    )
+    result = run_cli(project_copy, "check", "--only", "staging", check=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert (
+        "  stg_enhetsregisteret__virksomheter (models/staging/enhetsregisteret/stg_enhetsregisteret__virksomheter.sql"
+        ":5): source column KOMMUNENR: missing from the output: select it (renamed or cast), or declare it in the "
+        "model's meta.dropped_columns with a reason"
+    ) in result.stdout.splitlines()
