@@ -5,6 +5,7 @@ BigQuery dialects), plus end-to-end `dataprodukt check` runs on a project copy w
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -514,3 +515,55 @@ def test_a_source_without_yaml_columns_is_checked_against_the_warehouse(project_
         ":5): source column KOMMUNENR: missing from the output: select it (renamed or cast), or declare it in the "
         "model's meta.dropped_columns with a reason"
     ) in result.stdout.splitlines()
+
+
+# --- the example's models as dbt-bigquery compiles them ----------------------------------------------------------
+# `dbt compile` on BigQuery needs credentials; dbt-bigquery's type macros render INT64 / numeric / timestamp and a
+# source as `project`.`dataset`.`table`, so the committed models are rendered the same way here.
+BQ_TYPES = {"type_int": "INT64", "type_numeric": "numeric", "type_timestamp": "timestamp"}
+
+
+def bigquery_compiled(raw_code: str) -> str:
+    import jinja2
+
+    def source(name: str, table: str) -> str:
+        return f"`prosjekt`.`raw`.`{table}`"
+
+    dbt = SimpleNamespace(**{name: (lambda value=value: value) for name, value in BQ_TYPES.items()})
+    return jinja2.Environment().from_string(raw_code).render(source=source, dbt=dbt)
+
+
+def committed_staging_models() -> list[tuple[str, str, str, tuple[str, ...], str]]:
+    import yaml
+
+    from tests.conftest import REPO
+
+    models = []
+    for path in sorted((REPO / "models/staging").glob("*/stg_*.sql")):
+        source = path.parent.name
+        sources = yaml.safe_load((path.parent / f"_{source}__sources.yml").read_text(encoding="utf-8"))
+        (table,) = sources["sources"][0]["tables"]
+        columns = tuple(column["name"] for column in table["columns"])
+        models.append(
+            (path.stem, str(path.relative_to(REPO)), path.read_text(encoding="utf-8"), columns, table["name"])
+        )
+    return models
+
+
+@pytest.mark.parametrize(("name", "path", "raw", "columns", "table"), committed_staging_models())
+def test_the_example_models_pass_as_bigquery_compiles_them(
+    name: str, path: str, raw: str, columns: tuple[str, ...], table: str
+) -> None:
+    compiled = bigquery_compiled(raw)
+    assert "INT64" in compiled or "numeric" in compiled or name.endswith("virksomheter")
+    model = StagingModel(name, path, raw, compiled, "bigquery", {f"`prosjekt`.`raw`.`{table}`": (table, columns)})
+    assert check_model(model) == ([], [])
+
+    planted = raw.replace("    from source\n", "    from source\n    where true\n")
+    line = planted.splitlines().index("    where true") + 1
+    model = StagingModel(
+        name, path, planted, bigquery_compiled(planted), "bigquery", {f"`prosjekt`.`raw`.`{table}`": (table, columns)}
+    )
+    assert [str(violation) for violation in check_model(model)[0]] == [
+        f"{name} ({path}:{line}): WHERE: staging keeps every row: filter in an intermediate model"
+    ]
