@@ -233,6 +233,16 @@ BAD = [
         ],
     ),
     (
+        "unnamed expression",
+        sql(columns=(*DEFAULT[:3], "upper(tom)")),
+        [at(10, f"column UPPER(tom): {NOT_A_CAST}")],
+    ),
+    (
+        "the line that names the column, not the first that mentions it",
+        sql(columns=("fnr", "grad", "cast(fom as date) as tom", "upper(tom) as fom")),
+        [at(10, f"column fom: {NOT_A_CAST}")],
+    ),
+    (
         "parse into a text",
         sql(columns=(*DEFAULT[:3], "strptime(tom, '%d.%m.%Y')::varchar as til_og_med")),
         [at(10, "column til_og_med: more than one cast: cast the source column once, to its final type")],

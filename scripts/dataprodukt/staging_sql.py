@@ -84,6 +84,7 @@ class Finding:
     rule: str
     pattern: str
     occurrence: int = 0
+    fallback: str = ""  # tried when ``pattern`` matches nowhere
 
 
 @dataclass(frozen=True)
@@ -125,14 +126,19 @@ class _Analyser:
         self.resolved: dict[str, dict[str, Lineage] | None] = {}
         self.counts: dict[str, int] = {}
 
-    def find(self, subject: str, rule: str, pattern: str) -> int:
+    def find(self, subject: str, rule: str, pattern: str, fallback: str = "") -> int:
         occurrence = self.counts.get(pattern, 0)
         self.counts[pattern] = occurrence + 1
-        self.result.findings.append(Finding(subject, rule, pattern, occurrence))
+        self.result.findings.append(Finding(subject, rule, pattern, occurrence, fallback))
         return len(self.result.findings) - 1
 
     def column_finding(self, name: str, key: str) -> int:
-        return self.find(f"column {name}", RULES[key], rf"\bas\s+{re.escape(name)}\b|\b{re.escape(name)}\b")
+        if re.fullmatch(r"\w+", name):
+            # the line that names the column (`... as name`), else the first that mentions it
+            return self.find(f"column {name}", RULES[key], rf"\bas\s+{re.escape(name)}\b", rf"\b{re.escape(name)}\b")
+        # an unnamed expression: the line of its function or first word
+        word = re.split(r"[\s(]", name.strip(), maxsplit=1)[0].lower()
+        return self.find(f"column {name}", RULES[key], rf"(?<!\w){re.escape(word)}(?!\w)")
 
     # --- relations -------------------------------------------------------------------------------
     def relation(self, node: exp.Expression) -> dict[str, Lineage] | None:
@@ -195,7 +201,7 @@ class _Analyser:
                 excluded = {col.name.lower() for col in star.args.get("except_") or star.args.get("except") or []}
                 outputs.update({name: lineage for name, lineage in inputs.items() if name not in excluded})
                 continue
-            name = projection.alias_or_name.lower()
+            name = projection.alias_or_name.lower() or projection.sql(dialect=self.dialect)
             lineage = self.expression(projection.unalias(), name, inputs)
             if outputs is not None:
                 outputs[name] = lineage
@@ -303,6 +309,14 @@ def analyse(sql: str, dialect: str, sources: Mapping[str, Sequence[str]]) -> Ana
         return analysis
     tree: Any = statements[0]
     return _Analyser(dialect, sources).run(tree)
+
+
+def finding_line(raw_code: str, finding: Finding) -> int | None:
+    """The line of a finding in the model's SQL file."""
+    line = line_of(raw_code, finding.pattern, finding.occurrence)
+    if line is None and finding.fallback:
+        line = line_of(raw_code, finding.fallback, finding.occurrence)
+    return line
 
 
 def line_of(raw_code: str, pattern: str, occurrence: int = 0) -> int | None:

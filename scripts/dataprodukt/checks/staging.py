@@ -13,7 +13,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import SqlglotError
 
 from dataprodukt.checks import CheckContext, Violation
-from dataprodukt.staging_sql import DIALECTS, analyse, line_of, parse_message
+from dataprodukt.staging_sql import DIALECTS, analyse, finding_line, line_of, parse_message
 
 NAME = "staging"
 DROPPED = "dropped_columns"
@@ -90,7 +90,7 @@ def check_model(model: StagingModel) -> tuple[list[Violation], list[str]]:
             excused.setdefault(index, column)
         if index in excused:
             continue
-        fail(finding.subject, finding.rule, line_of(model.raw_code, finding.pattern, finding.occurrence) or 1)
+        fail(finding.subject, finding.rule, finding_line(model.raw_code, finding) or 1)
     for column, value in sorted(exceptions.items()):
         if not _reason(value):
             continue
