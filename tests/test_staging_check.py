@@ -243,6 +243,22 @@ BAD = [
         [at(10, f"column fom: {NOT_A_CAST}")],
     ),
     (
+        "star replace",
+        f"select * replace (upper(tom) as tom)\nfrom {RELATION}",
+        [at(1, f"column tom: {NOT_A_CAST}")],
+    ),
+    (
+        "star exclude",
+        f"select * exclude (tom)\nfrom {RELATION}",
+        [
+            at(
+                2,
+                "source column TOM: missing from the output: select it (renamed or cast), "
+                "or declare it in the model's meta.dropped_columns with a reason",
+            )
+        ],
+    ),
+    (
         "parse into a text",
         sql(columns=(*DEFAULT[:3], "strptime(tom, '%d.%m.%Y')::varchar as til_og_med")),
         [at(10, "column til_og_med: more than one cast: cast the source column once, to its final type")],
@@ -300,6 +316,7 @@ GOOD = [
         f"select cast(fnr as text) as fnr, grad::integer as grad, cast(fom as date), tom::date\nfrom {RELATION}",
     ),
     ("select star", "duckdb", RELATION, f"select * from {RELATION}"),
+    ("star rename", "duckdb", RELATION, f"select * rename (fnr as fodselsnummer) from {RELATION}"),
     ("qualified star", "postgres", RELATION, f"select source.* from {RELATION} as source"),
     (
         "duckdb try_cast and strptime",

@@ -194,12 +194,20 @@ class _Analyser:
             if isinstance(projection, exp.Star) or (
                 isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
             ):
+                star = projection if isinstance(projection, exp.Star) else projection.this
+                excluded = {col.name.lower() for col in star.args.get("except_") or star.args.get("except") or []}
+                # `* replace (expr as col)` is judged like any column; `* rename (col as name)` is a rename
+                replaced = {
+                    alias.alias_or_name.lower(): self.expression(alias.unalias(), alias.alias_or_name.lower(), inputs)
+                    for alias in star.args.get("replace") or []
+                }
+                renames = {alias.this.name.lower(): alias.alias.lower() for alias in star.args.get("rename") or []}
                 if inputs is None or outputs is None:
                     outputs = None
                     continue
-                star = projection if isinstance(projection, exp.Star) else projection.this
-                excluded = {col.name.lower() for col in star.args.get("except_") or star.args.get("except") or []}
-                outputs.update({name: lineage for name, lineage in inputs.items() if name not in excluded})
+                for key, lineage in inputs.items():
+                    if key not in excluded:
+                        outputs[renames.get(key, key)] = replaced.get(key, lineage)
                 continue
             name = projection.alias_or_name.lower() or projection.sql(dialect=self.dialect)
             lineage = self.expression(projection.unalias(), name, inputs)
