@@ -30,7 +30,9 @@ from dataprodukt.scaffold import (
     source_entry,
     sources_file,
 )
-from dataprodukt.warehouse import connected
+from dataprodukt.warehouse import connect
+
+SUPPORTED = ("duckdb", "postgres")
 
 
 def register(verbs: Any) -> None:
@@ -58,7 +60,18 @@ class Outcome:
 
 def read_table(project: Any, schema: str, source: str, table: str, sample: int) -> list[tuple[str, str, Any]]:
     """(column, type, sampled values of a text column) for the raw table, or a clear error naming what exists."""
-    with connected(project) as warehouse:
+    try:
+        warehouse = connect(project)
+    except ImportError as error:
+        raise UserError(
+            f"target {project.target}: the scaffold can't connect ({error}): use --target duckdb"
+        ) from error
+    try:
+        if warehouse.kind not in SUPPORTED:
+            raise UserError(
+                f"target {project.target} ({warehouse.kind}): the scaffold reads information_schema on "
+                f"{' or '.join(SUPPORTED)}: load the raw table there and scaffold with --target duckdb"
+            )
         columns = table_columns(warehouse, schema, table)
         if not columns:
             held = list_tables(warehouse, schema)
@@ -71,6 +84,8 @@ def read_table(project: Any, schema: str, source: str, table: str, sample: int) 
             (name, kind, sample_values(warehouse, schema, table, name, sample) if _is_text(kind) else None)
             for name, kind in columns
         ]
+    finally:
+        warehouse.close()
 
 
 def _is_text(data_type: str) -> bool:
