@@ -160,6 +160,15 @@ def test_scaffold_adds_a_new_table_to_an_existing_source_without_changing_its_li
     warehouse.close()
     folder = project_copy / "models/staging/aareg"
     before = {name: (folder / name).read_text() for name in ("_aareg__sources.yml", "_aareg__models.yml")}
+
+    preview = run_cli(project_copy, "scaffold", "aareg", "ansettelser", "--dry-run")
+    assert "would write models/staging/aareg/stg_aareg__ansettelser.sql:" in preview.stdout
+    assert "would write models/staging/aareg/_aareg__sources.yml (entry added):" in preview.stdout
+    assert "        cast(stillingspst as {{ dbt.type_numeric() }}) as stillingsprosent," in preview.stdout
+    assert preview.stdout.rstrip().endswith("dry run: nothing written")
+    assert not (folder / "stg_aareg__ansettelser.sql").exists()
+    assert {name: (folder / name).read_text() for name in before} == before
+
     result = run_cli(project_copy, "scaffold", "aareg", "ansettelser")
     assert "wrote models/staging/aareg/_aareg__sources.yml (entry added)" in result.stdout
     for name, text in before.items():

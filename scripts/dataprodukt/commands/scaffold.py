@@ -45,6 +45,7 @@ def register(verbs: Any) -> None:
     parser.add_argument("table", help="the raw table's name in the raw schema, e.g. arbeidsforhold")
     parser.add_argument("--schema", default=RAW_SCHEMA, help=f"schema holding the raw table (default {RAW_SCHEMA})")
     parser.add_argument("--sample", type=int, default=10_000, help="distinct values read per column (default 10000)")
+    parser.add_argument("--dry-run", action="store_true", help="show what would be written, write nothing")
     commands.add_target(parser)
     parser.set_defaults(handler=run)
 
@@ -56,6 +57,17 @@ class Outcome:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)
+    dry_run: bool = False
+    previews: list[tuple[str, str]] = field(default_factory=list)
+
+    def write(self, path: Path, content: str, label: str, shown: str | None = None) -> None:
+        """Write the file (or, in a dry run, keep what would be written to show it)."""
+        if self.dry_run:
+            self.previews.append((label, content if shown is None else shown))
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+        self.written.append(label)
 
 
 def read_table(project: Any, schema: str, source: str, table: str, sample: int) -> list[tuple[str, str, Any]]:
@@ -98,12 +110,15 @@ def run(args: argparse.Namespace) -> int:
     raw = read_table(project, args.schema, source, table, args.sample)
     columns = plan_columns(load_name_map(project.root), source, table, raw)
     folder = project.root / "models" / "staging" / source
-    outcome = Outcome()
+    outcome = Outcome(dry_run=args.dry_run)
     write_whole(outcome, project.root, folder / f"{model_name(source, table)}.sql", render_sql(source, table, columns))
     add_source(outcome, project.root, folder / f"_{source}__sources.yml", source, args.schema, table, raw)
     add_model(outcome, project.root, folder / f"_{source}__models.yml", source, table, columns)
     for path in outcome.written:
         print(f"wrote {path}")
+    for label, content in outcome.previews:
+        print(f"would write {label}:")
+        print(content, end="" if content.endswith("\n") else "\n")
     for path in outcome.unchanged:
         print(f"unchanged {path}")
     for path, shown in outcome.refused:
@@ -112,6 +127,9 @@ def run(args: argparse.Namespace) -> int:
     if outcome.refused:
         print("apply the changes you want by hand, or move the file away and run the scaffold again")
         return 1
+    if outcome.dry_run:
+        print("dry run: nothing written")
+        return 0
     print("next: replace the TODO descriptions in the YAML, then run `dataprodukt check`")
     return 0
 
@@ -131,9 +149,7 @@ def _diff(old: str, new: str, name: str) -> str:
 def write_whole(outcome: Outcome, root: Path, path: Path, content: str) -> None:
     name = _relative(root, path)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
-        outcome.written.append(name)
+        outcome.write(path, content, name)
         return
     current = path.read_text(encoding="utf-8")
     if current == content:
@@ -162,8 +178,7 @@ def _append(outcome: Outcome, root: Path, path: Path, entry_text: str, expected:
     except yaml.YAMLError:
         placed = False
     if placed:
-        path.write_text(proposed, encoding="utf-8")
-        outcome.written.append(f"{name} (entry added)")
+        outcome.write(path, proposed, f"{name} (entry added)", entry_text)
     else:
         outcome.refused.append((name, f"add this entry where it belongs in {name}:\n{entry_text}"))
 
