@@ -75,8 +75,8 @@ def build_catalog_site(project: Project, session: DbtSession | None = None, out:
     """Write the catalog site; return its index.html. The main job calls it last, after the run log is known."""
     manifest = read_artifact(project.target_dir / "manifest.json", "dataprodukt run")
     catalog = _optional_artifact(project.target_dir / "catalog.json")
-    data = catalog_data(project, manifest, catalog, run_status(project, session))
     folder = out or site_dir(project)
+    data = catalog_data(project, manifest, catalog, run_status(project, session), folder)
     folder.mkdir(parents=True, exist_ok=True)
     template = resources.files("dataprodukt").joinpath("data", TEMPLATE).read_text(encoding="utf-8")
     index = folder / "index.html"
@@ -135,9 +135,9 @@ def catalog_data(
     manifest: dict[str, Any],
     catalog: dict[str, Any],
     status: dict[str, dict[str, Any]],
+    folder: Path,
 ) -> dict[str, Any]:
-    """Everything the page shows, as one JSON-able document."""
-    folder = site_dir(project)
+    """Everything the page shows, as one JSON-able document (links relative to the site's ``folder``)."""
     documents = sources.datadoc_documents(project)
     register = sources.register_records(project)
     groups: dict[str, list[Dataset]] = {}

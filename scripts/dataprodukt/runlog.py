@@ -296,7 +296,7 @@ def node_results(run_id: str, invocation_id: str, results: dict[str, Any]) -> li
                 "resource_type": unique_id.split(".", 1)[0],
                 "relation_name": result.get("relation_name"),
                 "status": str(result.get("status", "")),
-                "message": _first_line(result.get("message")),
+                "message": _one_line(result.get("message")),
                 "started_at": started,
                 "ended_at": ended,
                 "duration_seconds": float(result.get("execution_time") or 0.0),
@@ -329,7 +329,7 @@ def freshness_results(run_id: str, invocation_id: str, sources: dict[str, Any]) 
                 "age_seconds": result.get("max_loaded_at_time_ago_in_s"),
                 "warn_after": _period(criteria.get("warn_after")),
                 "error_after": _period(criteria.get("error_after")),
-                "message": _first_line(result.get("error") or result.get("message")),
+                "message": _one_line(result.get("error") or result.get("message")),
             }
         )
     return rows
@@ -390,11 +390,12 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _first_line(value: Any) -> str | None:
+def _one_line(value: Any) -> str | None:
+    """dbt's message on one line: its first line names the node, the next ones say what went wrong."""
     if value is None:
         return None
-    text = str(value).strip()
-    return text.splitlines()[0][:2000] if text else None
+    text = " ".join(str(value).split())
+    return text[:2000] if text else None
 
 
 def literal(value: Any, kind: str) -> str:

@@ -174,5 +174,5 @@ def _age(seconds: float | None) -> str:
     return f"{days}d {rest // 3600}h" if days else f"{rest // 3600}h {rest % 3600 // 60}m"
 
 
-def _clip(text: str, width: int = 100) -> str:
+def _clip(text: str, width: int = 160) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
