@@ -88,8 +88,10 @@ def check_run_log(project: Path, env: dict[str, str], target: str) -> None:
     assert "int_plantet_feil" in failures and "error" in failures
     last_runs = [line for line in out[sections["Last runs"] : sections["Failures"]].splitlines()[3:] if line.strip()]
     assert [line.split()[4] for line in last_runs] == ["error", "success"]  # newest first
-    slowest = out[sections["Slowest models"] : sections["Data volume"]]
-    assert "sykefravaer_person.v1" in slowest
+    slowest = [line.split() for line in out[sections["Slowest models"] : sections["Data volume"]].splitlines()[3:]]
+    seconds = [float(line[3]) for line in slowest if line]
+    assert 3 <= len(seconds) <= 10 and seconds == sorted(seconds, reverse=True)
+    assert {line[1] for line in slowest if line} <= {"model", "seed", "snapshot"}
     volume = out[sections["Data volume"] : sections["Stale"]]
     assert "klargjorte_data.sykefravaer_person_v1" in volume
     assert f"{int(actual):,}".replace(",", " ") in volume

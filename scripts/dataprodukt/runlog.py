@@ -300,7 +300,8 @@ def node_results(run_id: str, invocation_id: str, results: dict[str, Any]) -> li
                 "started_at": started,
                 "ended_at": ended,
                 "duration_seconds": float(result.get("execution_time") or 0.0),
-                "rows_affected": _int(response.get("rows_affected")),
+                # PostgreSQL answers -1 for DDL (create view): no row count, not a negative one
+                "rows_affected": _count(response.get("rows_affected")),
                 "table_rows": None,
                 "bytes_processed": _int(response.get("bytes_processed")),
                 "bytes_billed": _int(response.get("bytes_billed")),
@@ -381,6 +382,11 @@ def _period(value: Any) -> str | None:
     if not isinstance(value, dict) or not value.get("count"):
         return None
     return f"{value['count']} {value.get('period', '')}".strip()
+
+
+def _count(value: Any) -> int | None:
+    number = _int(value)
+    return number if number is not None and number >= 0 else None
 
 
 def _int(value: Any) -> int | None:
