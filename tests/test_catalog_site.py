@@ -129,6 +129,10 @@ def publish(root: Path, manifest: dict[str, Any], catalog: dict[str, Any]) -> di
                 connection.execute(f"copy {relation} to '{target}' (format parquet)")
                 rows = connection.execute(f"select count(*) from {relation}").fetchone()[0]
             shutil.copy2(target, target.parent / f"{dataset.latest_stem}.parquet")
+            # a period published earlier: no longer in the project, its document and file stay in storage
+            earlier = dataset.stem.replace("2024", "2023")
+            (target.parent / f"{earlier}__DOC.json").write_text(text.replace(dataset.stem, earlier), encoding="utf-8")
+            shutil.copy2(target, target.parent / f"{earlier}.parquet")
             record = {
                 "dataset": dataset.model,
                 "version": dataset.version,
@@ -256,7 +260,11 @@ def test_catalog_over_http(site: dict[str, Any], server: str, page: Any) -> None
     # the open dataset: its data file and document are served from the links, and the register record shows
     page.goto(f"{server}/catalog/site/index.html#/datasett/sykefravaer")
     page.wait_for_selector("#datasett")
-    row = page.locator("#versjoner tbody tr").first
+    rows = page.locator("#versjoner tbody tr")
+    assert rows.count() == 2
+    assert "2023-Q1 \u2013 2023-Q4" in rows.nth(1).inner_text()  # still listed, with its own data file
+    assert rows.nth(1).locator("a", has_text="sykefravaer_p2023-Q1_p2023-Q4_v1.parquet").count() == 1
+    row = rows.first
     record = site["record"]
     assert f"{record['row_count']:,}".replace(",", "\u00a0") in row.inner_text().replace(" ", "\u00a0")
     assert "0123456789ab" in row.inner_text() and record["checksum"][:16] in row.inner_text()
