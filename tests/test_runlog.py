@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +27,6 @@ def query(project: Path, env: dict[str, str], target: str, sql: str) -> list[tup
         "with connected(Project.discover(target=sys.argv[1])) as w:\n"
         "    print(json.dumps([list(r) for r in w.query(sys.argv[2])], default=str))\n"
     )
-    import json
-    import subprocess
-    import sys
-
     done = subprocess.run(
         [sys.executable, "-c", script, target, sql], cwd=project, env=env, capture_output=True, text=True, check=True
     )
@@ -108,6 +107,24 @@ def test_run_log_on_duckdb(project_copy: Path) -> None:
 @pytest.mark.postgres
 def test_run_log_on_postgres(project_copy: Path, pg_env: dict[str, str]) -> None:
     check_run_log(project_copy, clean_env(**pg_env), "postgres")
+
+
+def test_a_run_log_that_cannot_be_written_never_hides_the_result(project_copy: Path) -> None:
+    script = (
+        "from dataprodukt import runlog\n"
+        "from dataprodukt.dbt_session import DbtSession\n"
+        "from dataprodukt.project import Project\n"
+        "project = Project.discover(target='postgres')\n"
+        "session = DbtSession(project)\n"
+        "print(runlog.record_run(project, session, command='run', started_at=runlog.now(), error='boom'))\n"
+    )
+    env = clean_env(PGHOST="127.0.0.1", PGPORT="1", PGPASSWORD="unused")
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=project_copy, env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "None"
+    assert "the run log could not be written to postgres (drift): can't reach PostgreSQL at 127.0.0.1:1" in done.stderr
 
 
 def test_status_before_any_run(project_copy: Path) -> None:

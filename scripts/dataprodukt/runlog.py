@@ -205,7 +205,12 @@ def _error_text(error: BaseException | str | None) -> str | None:
 
 def ensure_tables(warehouse: Warehouse) -> None:
     types = TYPES.get(warehouse.kind, TYPES["postgres"])
-    warehouse.execute(f"create schema if not exists {SCHEMA}")
+    options = ""
+    location = getattr(getattr(warehouse, "credentials", None), "location", None)
+    if warehouse.kind == "bigquery" and location:
+        # beside the product's datasets: BigQuery can't count a table from a query located elsewhere
+        options = f" options (location = '{location}')"
+    warehouse.execute(f"create schema if not exists {SCHEMA}{options}")
     for table, columns in TABLES.items():
         ddl = ", ".join(f"{name} {types[kind]}" for name, kind in columns.items())
         warehouse.execute(f"create table if not exists {SCHEMA}.{table} ({ddl})")
