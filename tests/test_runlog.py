@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from dataprodukt.commands.status import table
-from dataprodukt.runlog import literal, node_results
+from dataprodukt.run_results import node_results
+from dataprodukt.runlog import literal
 from tests.conftest import clean_env, run_cli
 from tests.runlog_job import run_job
 

@@ -107,7 +107,8 @@ def _optional_artifact(path: Path) -> dict[str, Any]:
 
 def run_status(project: Project, session: DbtSession | None) -> dict[str, dict[str, Any]]:
     """Latest executed result per node: this process's dbt invocations first, then the run log."""
-    from dataprodukt import runlog, runstatus
+    from dataprodukt import runstatus
+    from dataprodukt.run_results import node_results
 
     status: dict[str, dict[str, Any]] = {}
     if session is not None:
@@ -115,7 +116,7 @@ def run_status(project: Project, session: DbtSession | None) -> dict[str, dict[s
             if invocation.command[0] not in runstatus.EXECUTING:
                 continue
             results = invocation.artifacts.get("run_results.json") or {}
-            for row in runlog.node_results("", "", results):
+            for row in node_results("", "", results):
                 status.setdefault(row["unique_id"], {**row, "run_started_at": invocation.started_at})
     try:
         from dataprodukt.warehouse import connected
