@@ -245,6 +245,12 @@ def search_and_open_dataset(page: Any, url: str, screenshot: str) -> None:
     assert "Vellykket" in page.locator("#kjoring").inner_text()
     page.screenshot(path=str(ARTIFACTS / f"{screenshot}-dataset.png"), full_page=True)
 
+    # a variable hit leads straight to the variable's row
+    page.go_back()
+    page.locator("article.card .hits a", has_text="fodselsnummer").click()
+    page.wait_for_selector("#variabel-fodselsnummer.valgt")
+    assert page.locator("#variabel-fodselsnummer").is_visible()
+
     # downstream lineage leads on to the statistics built from it
     page.locator("#avstamning a", has_text="sykefravaersprosent v1").click()
     page.wait_for_selector("#datasett[data-dataset='sykefravaersprosent']")
