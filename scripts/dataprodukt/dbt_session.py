@@ -5,11 +5,27 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from dataprodukt.errors import UserError
 from dataprodukt.project import Project
+
+# artifacts dbt rewrites on every invocation that makes them; read right after each one, before the next overwrites
+RESULT_ARTIFACTS = ("run_results.json", "sources.json")
+
+
+@dataclass
+class Invocation:
+    """One dbt command run by a session, with the result artifacts it wrote (for the run log)."""
+
+    command: list[str]
+    started_at: datetime
+    ended_at: datetime
+    success: bool
+    artifacts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class DbtSession:
@@ -20,6 +36,8 @@ class DbtSession:
         self.project = project
         self.quiet = quiet
         self._manifest: Any = None
+        # every command run through this session, in order (read by dataprodukt.runlog)
+        self.invocations: list[Invocation] = []
 
     def _base_args(self) -> list[str]:
         args = [
@@ -39,7 +57,12 @@ class DbtSession:
         runner = dbtRunner(manifest=self._manifest)
         flags = ["--quiet"] if self.quiet else []
         started = time.monotonic()
+        before = {name: _mtime(self.project.target_dir / name) for name in RESULT_ARTIFACTS}
+        started_at = datetime.now(UTC)
         result = runner.invoke([*flags, *command, *self._base_args(), *extra])
+        self.invocations.append(
+            Invocation([*command, *extra], started_at, datetime.now(UTC), bool(result.success), self._fresh(before))
+        )
         if command[0] == "parse" and result.success:
             self._manifest = result.result
         if not result.success:
@@ -50,6 +73,18 @@ class DbtSession:
             )
         self.last_seconds = time.monotonic() - started
         return result.result
+
+    def _fresh(self, before: dict[str, int | None]) -> dict[str, dict[str, Any]]:
+        """The result artifacts this invocation wrote (those whose modification time moved)."""
+        fresh = {}
+        for name, mtime in before.items():
+            path = self.project.target_dir / name
+            if _mtime(path) not in (None, mtime):
+                try:
+                    fresh[name] = json.loads(path.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    continue
+        return fresh
 
     def parse(self) -> Any:
         return self.invoke(["parse"])
@@ -71,6 +106,13 @@ def _failure_reason(result: Any) -> str:
     if failed:
         return f"{len(failed)} node(s) failed: {', '.join(failed[:10])}"
     return "see the messages above"
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
 
 
 def read_artifact(path: Path, made_by: str) -> dict[str, Any]:

@@ -1,0 +1,28 @@
+"""`dataprodukt catalog`: build the static catalog page from the Datadoc documents, dbt's manifest and the run log."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from dataprodukt import commands
+
+
+def register(verbs: Any) -> None:
+    parser = verbs.add_parser(
+        "catalog", help="build the catalog page (build/catalog/site/index.html): datasets, variables, versions, lineage"
+    )
+    commands.add_target(parser)
+    parser.add_argument("--out", help="folder to write the site to (default build/catalog/site)")
+    parser.set_defaults(handler=_cmd_catalog)
+
+
+def _cmd_catalog(args: argparse.Namespace) -> int:
+    from dataprodukt.catalog_site import build_catalog_site
+
+    project = commands.project(args)
+    index = build_catalog_site(project, None, Path(args.out).resolve() if args.out else None)
+    print(f"catalog page written: {index}")
+    print(f"open it from disk, or serve the build folder: python -m http.server -d {project.build_dir} 8000")
+    return 0
