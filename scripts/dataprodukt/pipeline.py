@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dataprodukt import generator, loader
+from dataprodukt import catalog_site, generator, loader, runlog
 from dataprodukt.dbt_session import DbtSession
 from dataprodukt.errors import UserError
 from dataprodukt.project import Project
@@ -96,8 +96,28 @@ def run(project: Project, rows: int = 20_000, batches: int = 3, full_refresh: bo
     # fail fast, before any work, on a bad profile or an unreachable warehouse
     with connected(project):
         pass
-    folders = ensure_raw_data(project, rows, batches, progress)
+    started = runlog.now()
     session = DbtSession(project)
+    error: BaseException | None = None
+    try:
+        _run_steps(project, session, progress, rows, batches, full_refresh)
+    except BaseException as failure:
+        error = failure
+        raise
+    finally:
+        # every run is logged in the warehouse, failed ones too (dataprodukt status reads the log)
+        runlog.record_run(project, session, command="run", started_at=started, error=error)
+    progress.step("done: " + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in progress.timings.items()))
+    timings = {**progress.timings, "total": time.monotonic() - progress.started}
+    (project.build_dir / "timings.json").write_text(json.dumps(timings, indent=2) + "\n", encoding="utf-8")
+    sys.stdout.flush()
+    return progress
+
+
+def _run_steps(
+    project: Project, session: DbtSession, progress: Progress, rows: int, batches: int, full_refresh: bool
+) -> None:
+    folders = ensure_raw_data(project, rows, batches, progress)
     progress.step("dbt parse")
     with progress.timer("dbt parse"):
         session.parse()
@@ -113,12 +133,10 @@ def run(project: Project, rows: int = 20_000, batches: int = 3, full_refresh: bo
         progress.step(name)
         with progress.timer(name):
             step(project, session)
-    progress.step("done: " + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in progress.timings.items()))
-    timings = {**progress.timings, "total": time.monotonic() - progress.started}
-    (project.build_dir / "timings.json").write_text(json.dumps(timings, indent=2) + "\n", encoding="utf-8")
-    sys.stdout.flush()
-    return progress
 
 
-# Steps after the build (export metadata, publish, catalog page); each takes (project, session).
-POST_BUILD_STEPS: list[tuple[str, Callable[[Project, DbtSession], Any]]] = []
+# Steps after the build, in order; each takes (project, session).
+POST_BUILD_STEPS: list[tuple[str, Callable[[Project, DbtSession], Any]]] = [
+    ("dbt source freshness", runlog.check_freshness),
+    ("catalog page", catalog_site.step),
+]
