@@ -67,7 +67,8 @@ class BatchSummary:
 
 def _p(weights: tuple[int, ...]) -> np.ndarray:
     array = np.asarray(weights, dtype=float)
-    return array / array.sum()
+    shares: np.ndarray = array / array.sum()
+    return shares
 
 
 def _days(start: date, count: np.ndarray | int) -> np.ndarray:
@@ -162,7 +163,8 @@ class State:
         seconds = day.astype("datetime64[s]") + self.rng.integers(86_400, 10 * 86_400, len(day)).astype(
             "timedelta64[s]"
         )
-        return np.minimum(seconds, np.datetime64(FIRST_EXTRACT - timedelta(hours=1), "s"))
+        clamped: np.ndarray = np.minimum(seconds, np.datetime64(FIRST_EXTRACT - timedelta(hours=1), "s"))
+        return clamped
 
     # ---- one batch of changes -------------------------------------------------------------------------------
     def change(self, batch: int) -> dict[str, dict[str, int]]:

@@ -127,6 +127,23 @@ def prepare_batch(folder: Path, tables: dict[str, RawTable], done: dict[str, str
     return Batch(folder.name, folder, files, digest)
 
 
+def prepare_batches(folders: list[Path], tables: dict[str, RawTable], done: dict[str, str]) -> list[Batch]:
+    """Check every folder before loading any, so every bad file is reported before history moves."""
+    pending: list[Batch] = []
+    problems: list[str] = []
+    for folder in folders:
+        try:
+            batch = prepare_batch(folder, tables, done)
+        except UserError as error:
+            problems.append(str(error))
+            continue
+        if batch is not None:
+            pending.append(batch)
+    if problems:
+        raise UserError("\n".join(problems))
+    return pending
+
+
 def load(warehouse: Warehouse, batch: Batch) -> dict[str, int]:
     """Replace the raw tables with the batch's files, all or nothing."""
     return warehouse.replace_tables(RAW_SCHEMA, dict(batch.files.items()))

@@ -6,7 +6,8 @@ import json
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,10 +31,12 @@ class Progress:
     def step(self, message: str) -> None:
         print(f"[dataprodukt {time.monotonic() - self.started:6.1f}s] {message}", flush=True)
 
-    def timed(self, name: str, action: Callable[[], Any]) -> Any:
+    @contextmanager
+    def timer(self, name: str) -> Iterator[None]:
+        """Add the time spent in the block to ``timings[name]``."""
         began = time.monotonic()
         try:
-            return action()
+            yield
         finally:
             self.timings[name] = self.timings.get(name, 0.0) + time.monotonic() - began
 
@@ -63,23 +66,23 @@ def replay(project: Project, session: DbtSession, folders: list[Path], progress:
         )
     with connected(project) as warehouse:
         done = loader.loaded_batches(warehouse)
-    # check every folder before loading any, so a bad file is reported before history moves
-    prepared = [loader.prepare_batch(folder, tables, done) for folder in folders]
-    pending = [batch for batch in prepared if batch is not None]
+    pending = loader.prepare_batches(folders, tables, done)
     if not pending:
         progress.step("history already holds every batch: nothing to load")
         return 0
     staging_ready = False
     for batch in pending:
-        with connected(project) as warehouse:
-            rows = progress.timed("load", lambda batch=batch, warehouse=warehouse: loader.load(warehouse, batch))
+        with connected(project) as warehouse, progress.timer("load"):
+            rows = loader.load(warehouse, batch)
         counts = ", ".join(f"{name} {count}" for name, count in sorted(rows.items()))
         progress.step(f"loaded {batch.name} into {loader.RAW_SCHEMA}: {counts}")
         if not staging_ready:
-            progress.timed("dbt", lambda: session.invoke(["run", "--select", "path:models/staging"]))
+            with progress.timer("dbt"):
+                session.invoke(["run", "--select", "path:models/staging"])
             staging_ready = True
         progress.step(f"recording {batch.name} in history (dbt snapshot)")
-        progress.timed("dbt", lambda: session.invoke(["snapshot"]))
+        with progress.timer("dbt"):
+            session.invoke(["snapshot"])
         with connected(project) as warehouse:
             loader.record(warehouse, batch, rows)
     return len(pending)
@@ -89,19 +92,26 @@ def run(project: Project, rows: int = 20_000, batches: int = 3, full_refresh: bo
     """The README's first command: the example data product end to end on the chosen target."""
     progress = Progress()
     progress.step(f"target {project.target}, project {project.root}")
+    # fail fast, before any work, on a bad profile or an unreachable warehouse
+    with connected(project):
+        pass
     folders = ensure_raw_data(project, rows, batches, progress)
     session = DbtSession(project)
     progress.step("dbt parse")
-    progress.timed("dbt parse", session.parse)
+    with progress.timer("dbt parse"):
+        session.parse()
     replay(project, session, folders, progress)
     progress.step("dbt build: seeds, models, snapshots and tests")
     extra = ["--full-refresh"] if full_refresh else []
-    progress.timed("dbt", lambda: session.invoke(["build"], extra))
+    with progress.timer("dbt"):
+        session.invoke(["build"], extra)
     progress.step("dbt docs generate")
-    progress.timed("dbt", lambda: session.invoke(["docs", "generate"]))
+    with progress.timer("dbt"):
+        session.invoke(["docs", "generate"])
     for name, step in POST_BUILD_STEPS:
         progress.step(name)
-        progress.timed(name, lambda step=step: step(project, session))
+        with progress.timer(name):
+            step(project, session)
     progress.step("done: " + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in progress.timings.items()))
     sys.stdout.flush()
     return progress

@@ -7,6 +7,7 @@ the checks and the tests reach exactly the database dbt builds in.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,7 +56,20 @@ def profile_credentials(project: Project) -> Any:
         raise UserError(
             f"profile target {project.target!r} in {project.profiles_dir / 'profiles.yml'}: {message}.{hint}"
         ) from error
+    _require_rendered(project, profile.credentials)
     return profile.credentials
+
+
+def _require_rendered(project: Project, credentials: Any) -> None:
+    """dbt leaves a secret field unrendered when its env var is missing: say which variable to set."""
+    for name, value in sorted(vars(credentials).items()):
+        if isinstance(value, str) and "{{" in value:
+            variables = re.findall(r"env_var\(\s*['\"](\w+)['\"]", value)
+            wanted = ", ".join(variables) or value
+            raise UserError(
+                f"profile target {project.target!r} in {project.profiles_dir / 'profiles.yml'}: field {name!r} needs "
+                f"the environment variable {wanted}, which is not set: set it (see README, 'Targets')"
+            )
 
 
 def connect(project: Project) -> Warehouse:

@@ -1,0 +1,62 @@
+# Thin wrappers over the dataprodukt CLI. `make run` then `make test` is the whole set-up on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# uv (from PyPI) is fast; INSTALLER=pip uses plain pip with the same lock file
+INSTALLER ?= uv
+UV_VERSION := 0.13.9
+
+export DBT_PROFILES_DIR := $(CURDIR)/profiles
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+
+.PHONY: help install run test check lint format bench clean
+
+help:
+	@echo "make run     build the example data product on DuckDB and export its metadata (creates .venv if missing)"
+	@echo "make test    run every test (DuckDB, a local PostgreSQL started if needed)"
+	@echo "make check   run every convention check"
+	@echo "make lint    lint SQL and Python;  make format  fix what can be fixed"
+	@echo "make bench   print the benchmarks (not part of make test)"
+	@echo "make clean   remove build/, target/ and logs/"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python requirements.lock pyproject.toml
+ifeq ($(INSTALLER),pip)
+	$(BIN)/pip install --quiet --only-binary :all: --no-deps -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+else
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-build -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+endif
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/dataprodukt run
+
+test: install
+	$(BIN)/pytest
+
+check: install
+	$(BIN)/dataprodukt check
+
+lint: install
+	$(BIN)/ruff check scripts tests
+	$(BIN)/ruff format --check scripts tests
+
+format: install
+	$(BIN)/ruff format scripts tests
+	$(BIN)/ruff check --fix scripts tests
+
+bench: install
+	@echo "benchmarks: see BENCHMARKS.md"
+
+clean:
+	rm -rf build target logs

@@ -1,0 +1,145 @@
+"""The example data product, built by the main job on DuckDB and PostgreSQL, holds the right numbers."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import psycopg2
+import pytest
+
+from dataprodukt.generator import list_batches
+from tests.conftest import BuiltExample
+from tests.expected import sick_leave_statistic
+
+STATISTIC_COLUMNS = [
+    "kvartal",
+    "naering_hovedomraade",
+    "fylkesnummer",
+    "antall_personer",
+    "avtalte_dagsverk",
+    "tapte_dagsverk",
+    "sykefravaersprosent",
+]
+
+
+def relation(example: BuiltExample, model: str) -> str:
+    """The relation dbt built for a model's latest version, from the manifest (names are the project's macros')."""
+    manifest = json.loads((example.root / "target" / "manifest.json").read_text())
+    nodes = [node for node in manifest["nodes"].values() if node["resource_type"] == "model" and node["name"] == model]
+    latest = max(nodes, key=lambda node: node.get("version") or 0)
+    return str(latest["relation_name"])
+
+
+def read_duckdb(example: BuiltExample, sql: str) -> pd.DataFrame:
+    with duckdb.connect(str(example.root / "build" / "sykefravaer.duckdb"), read_only=True) as connection:
+        return connection.execute(sql).df()
+
+
+def read_postgres(example: BuiltExample, sql: str) -> pd.DataFrame:
+    env = example.env
+    connection = psycopg2.connect(
+        host=env["PGHOST"], port=env["PGPORT"], user=env["PGUSER"], password=env["PGPASSWORD"], dbname=env["PGDATABASE"]
+    )
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            columns = [column.name for column in cursor.description]
+            return pd.DataFrame(cursor.fetchall(), columns=columns)
+    finally:
+        connection.close()
+
+
+def expected(example: BuiltExample) -> pd.DataFrame:
+    last_batch = list_batches(example.root / "build" / "raw")[-1]
+    return sick_leave_statistic(last_batch, example.root / "seeds", [f"2024-Q{q}" for q in range(1, 5)])
+
+
+def normalised(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame[STATISTIC_COLUMNS].copy()
+    for column in STATISTIC_COLUMNS[3:]:
+        frame[column] = frame[column].map(lambda value: float(value) if isinstance(value, Decimal) else value)
+        frame[column] = frame[column].astype(float)
+    return frame.sort_values(STATISTIC_COLUMNS[:3]).reset_index(drop=True)
+
+
+def assert_statistic_matches(actual: pd.DataFrame, wanted: pd.DataFrame) -> None:
+    actual, wanted = normalised(actual), normalised(wanted)
+    assert len(actual) == len(wanted) > 100
+    assert actual[STATISTIC_COLUMNS[:3]].equals(wanted[STATISTIC_COLUMNS[:3]])
+    assert (actual["antall_personer"] == wanted["antall_personer"]).all()
+    for column in ("avtalte_dagsverk", "tapte_dagsverk"):
+        assert actual[column].to_numpy() == pytest.approx(wanted[column].to_numpy(), abs=1e-4)
+    assert actual["sykefravaersprosent"].to_numpy() == pytest.approx(
+        wanted["sykefravaersprosent"].to_numpy(), abs=0.0051
+    )
+
+
+def known_cell(frame: pd.DataFrame) -> pd.Series:
+    """Oslo, health and social work (Q), first quarter of 2024: the largest cell of the example."""
+    frame = normalised(frame)
+    cell = frame[(frame.kvartal == "2024-Q1") & (frame.naering_hovedomraade == "Q") & (frame.fylkesnummer == "03")]
+    assert len(cell) == 1
+    return cell.iloc[0]
+
+
+def test_duckdb_statistic_equals_an_independent_computation(example_duckdb: BuiltExample) -> None:
+    actual = read_duckdb(example_duckdb, f"select * from {relation(example_duckdb, 'sykefravaersprosent')}")
+    wanted = expected(example_duckdb)
+    assert_statistic_matches(actual, wanted)
+    cell = known_cell(actual)
+    assert cell.sykefravaersprosent == pytest.approx(known_cell(wanted).sykefravaersprosent, abs=0.0051)
+    assert 2.0 < cell.sykefravaersprosent < 15.0
+
+
+@pytest.mark.postgres
+def test_postgres_statistic_equals_duckdb_and_the_independent_computation(
+    example_postgres: BuiltExample, example_duckdb: BuiltExample
+) -> None:
+    actual = read_postgres(example_postgres, f"select * from {relation(example_postgres, 'sykefravaersprosent')}")
+    assert_statistic_matches(actual, expected(example_postgres))
+    on_duckdb = read_duckdb(example_duckdb, f"select * from {relation(example_duckdb, 'sykefravaersprosent')}")
+    assert_statistic_matches(actual, on_duckdb)
+
+
+def test_history_records_the_change_batches(example_duckdb: BuiltExample) -> None:
+    """Each change batch leaves closed rows and deletion rows behind; one current row per key."""
+    for history, key in (
+        ("hist_sykmelding__sykmeldinger", "sykmelding_id"),
+        ("hist_aareg__arbeidsforhold", "arbeidsforhold_id"),
+        ("hist_enhetsregisteret__virksomheter", "organisasjonsnummer"),
+    ):
+        counts = read_duckdb(
+            example_duckdb,
+            f"""
+            select
+                count(*) filter (where gyldig_til < timestamp '9999-12-31') as closed,
+                count(distinct {key}) as keys,
+                count(*) filter (where gyldig_til = timestamp '9999-12-31') as current_rows
+            from historikk.{history}
+            """,
+        ).iloc[0]
+        assert counts.closed > 0, history
+        assert counts.current_rows == counts["keys"], history
+    deleted = read_duckdb(
+        example_duckdb, "select count(*) as n from historikk.hist_sykmelding__sykmeldinger where er_slettet = 'True'"
+    )
+    assert deleted.n.iloc[0] > 0
+
+
+def test_rerun_loads_nothing_twice(project_copy: Path) -> None:
+    from tests.conftest import run_cli
+
+    run_cli(project_copy, "run", "--rows", "2000", "--batches", "1")
+    before = _history_rows(project_copy)
+    second = run_cli(project_copy, "run", "--rows", "2000", "--batches", "1")
+    assert "history already holds every batch: nothing to load" in second.stdout
+    assert _history_rows(project_copy) == before
+
+
+def _history_rows(root: Path) -> int:
+    with duckdb.connect(str(root / "build" / "sykefravaer.duckdb"), read_only=True) as connection:
+        return int(connection.execute("select count(*) from historikk.hist_sykmelding__sykmeldinger").fetchone()[0])
