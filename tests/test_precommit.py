@@ -131,7 +131,10 @@ def test_every_hook_passes_on_the_whole_project(clone: Path, hook_env: dict[str,
         check=False,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert {hook: _status(result.stdout, hook) for hook in HOOKS} == dict.fromkeys(HOOKS, "Passed"), result.stdout
+    expected = dict.fromkeys(HOOKS, "Passed")
+    if not list((clone / "models").rglob("*.sql")):
+        expected["sqlfluff"] = "Skipped"  # a new product without the example has no SQL yet
+    assert {hook: _status(result.stdout, hook) for hook in HOOKS} == expected, result.stdout
 
 
 REFUSED = [

@@ -50,7 +50,7 @@ class Finding:
 
 def scan_text(text: str, path: str = "<text>") -> list[Finding]:
     """Every credential-like line in ``text`` (lines marked with the allow pragma are skipped)."""
-    findings = []
+    findings: list[Finding] = []
     lines = text.splitlines()
     for number, line in enumerate(lines, start=1):
         if ALLOW in line:
