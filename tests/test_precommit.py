@@ -8,6 +8,7 @@ hooks under test are the ones in this tree. ``.venv`` in the clone links to the 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -113,7 +114,8 @@ def _status(output: str, hook: str) -> str:
     """pre-commit's verdict on one hook ("Passed", "Failed", ...), from its line ``name.....Verdict``."""
     for line in output.splitlines():
         if line.startswith(hook):
-            return line.rstrip(".").rsplit(".", 1)[-1].strip().split("(")[0].strip()
+            verdict = re.search(r"(Passed|Failed|Skipped)\s*$", line)
+            return verdict[1] if verdict else line
     return "not run"
 
 
