@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from dataprodukt.errors import UserError
-from dataprodukt.new_product import check_short_name
+from dataprodukt.new_product import Template, check_short_name, is_example_test
 from tests.conftest import REPO, clean_env, run_cli
 
 VALID = [("ameld_data", False), ("nudb_data", False), ("sykefravaer2_data", False), ("kpi", True), ("ledstill", True)]
@@ -48,6 +48,16 @@ def test_an_invalid_short_name_is_refused(name: str, statistics: bool, message: 
     with pytest.raises(UserError, match=r"short name") as error:
         check_short_name(name, statistics)
     assert message in str(error.value)
+
+
+def test_the_example_is_recognised_by_its_names() -> None:
+    template = Template(REPO)
+    assert (template.name, template.profile, template.product) == ("sykefravaer", "sykefravaer", "sykefravaer")
+    names = template.example_names()
+    assert {"sykefravaersprosent", "stg_aareg__arbeidsforhold", "hist_aareg__arbeidsforhold"} <= names
+    assert is_example_test("def test_x(example_duckdb): ...", set())
+    assert is_example_test("select * from statistikk.sykefravaersprosent_v1", {"sykefravaer"})
+    assert not is_example_test("from dataprodukt.secrets_scan import scan_text", {"sykefravaer", *names})
 
 
 def _make(folder: Path, target: str) -> subprocess.CompletedProcess[str]:
