@@ -8,6 +8,7 @@ hooks under test are the ones in this tree. ``.venv`` in the clone links to the 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -38,7 +39,31 @@ def _git(clone: Path, *args: str, env: dict[str, str], check: bool = True) -> su
     return result
 
 
+# what git ignores here (.gitignore), for a project folder that is not a git repository yet (a new product)
+IGNORED = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    "build",
+    "target",
+    "logs",
+    "dbt_packages",
+    "__pycache__",
+    "*.pyc",
+    ".*_cache",
+    "*.duckdb*",
+    "*.egg-info",
+    ".user.yml",
+)
+
+
 def _working_tree_files() -> list[str]:
+    if not (REPO / ".git").exists():  # a new product before `git init`: what its first commit would hold
+        files = []
+        for folder, dirs, names in os.walk(REPO):
+            dirs[:] = [name for name in dirs if name not in IGNORED(folder, dirs)]
+            kept = [name for name in names if name not in IGNORED(folder, names)]
+            files += [str((Path(folder) / name).relative_to(REPO)) for name in kept]
+        return files
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
         cwd=REPO,
