@@ -123,9 +123,9 @@ def test_pull_request_ci_installs_lints_tests_with_postgres_and_keeps_artifacts(
     assert {"PGHOST", "PGPORT", "PGUSER", "PGPASSWORD"} <= set(workflow["env"])
     runs = [str(step.get("run", "")) for step in job["steps"]]
     assert runs.index("make install") < runs.index("make lint") < runs.index(".ci/run")
-    assert (
-        "make test" in (REPO / ".ci" / "run").read_text(encoding="utf-8") if (REPO / ".ci" / "run").exists() else True
-    )
+    hooks = _step(workflow, "No secrets, no large files")["run"]
+    assert all("pre-commit run" in hooks and hook in hooks for hook in ("secrets", "large-files", "yaml"))
+    assert "make test" in (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert _step(workflow, "Fetch the last published manifest")["id"] == "state"
     assert _step(workflow, "Keep the artifacts")["if"] == "always()"
 
