@@ -102,6 +102,7 @@ def _identity(folder: Path) -> tuple[object, ...]:
     return project["name"], project["profile"], project["vars"]["product"], sorted(profiles)
 
 
+@pytest.mark.slow
 def test_a_new_product_with_the_example_runs(tmp_path: Path) -> None:
     folder = _new(tmp_path, "arbeidsmarked_data", "--owner", "Team Arbeidsmarked")
 
@@ -136,6 +137,7 @@ def test_a_new_product_with_the_example_runs(tmp_path: Path) -> None:
     _pytest(folder, "tests/test_product.py::test_the_names_agree", "tests/test_secrets_scan.py")
 
 
+@pytest.mark.slow
 def test_a_new_statistics_product_without_the_example_builds(tmp_path: Path) -> None:
     folder = _new(tmp_path, "kpi", "--statistics", "--no-example")
 
