@@ -60,9 +60,9 @@ class DbtSession:
 
 def _failure_reason(result: Any) -> str:
     if result.exception is not None:
-        return (
-            str(result.exception).strip().splitlines()[0] if str(result.exception).strip() else repr(result.exception)
-        )
+        # the whole message on one line: its first line alone ("Compilation Error") names neither node nor cause
+        text = " ".join(str(result.exception).split())
+        return text[:600] if text else repr(result.exception)
     failed = []
     for item in getattr(result.result, "results", None) or []:
         status = str(getattr(item, "status", ""))

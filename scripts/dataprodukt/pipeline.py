@@ -52,7 +52,8 @@ def ensure_raw_data(project: Project, rows: int, batches: int, progress: Progres
     progress.step(f"generating raw extracts: {rows} certificates, {batches} change batches -> {project.raw_dir}")
     if project.raw_dir.exists():
         shutil.rmtree(project.raw_dir)
-    generator.generate(project.raw_dir, rows=rows, batches=batches, seed=settings["seed"])
+    with progress.timer("generate"):
+        generator.generate(project.raw_dir, rows=rows, batches=batches, seed=settings["seed"])
     marker.write_text(json.dumps(settings) + "\n", encoding="utf-8")
     return generator.list_batches(project.raw_dir)
 
@@ -113,6 +114,8 @@ def run(project: Project, rows: int = 20_000, batches: int = 3, full_refresh: bo
         with progress.timer(name):
             step(project, session)
     progress.step("done: " + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in progress.timings.items()))
+    timings = {**progress.timings, "total": time.monotonic() - progress.started}
+    (project.build_dir / "timings.json").write_text(json.dumps(timings, indent=2) + "\n", encoding="utf-8")
     sys.stdout.flush()
     return progress
 

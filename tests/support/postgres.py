@@ -4,12 +4,14 @@ Order of preference:
 1. the server the standard ``PG*`` environment variables name (PGHOST set): used as it is;
 2. the machine's installed cluster (Debian's ``pg_ctlcluster``), started if it is down;
 3. a throwaway cluster under ``build/postgres`` (initdb run as the ``postgres`` OS user, since initdb refuses root).
-For 2 and 3 a login role with a generated password is created (TCP logins need a password here); the password
-lives in ``build/postgres/password`` (mode 0600), never in the repository.
+For 2 and 3 a login role of this checkout (``dataprodukt_test_<hash of its path>``) with a generated password is
+created (TCP logins need a password here); the password lives in ``build/postgres/password`` (mode 0600), never in
+the repository.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import shutil
@@ -18,7 +20,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROLE = "dataprodukt_test"
+# one role per checkout: two clones testing on one machine never reset each other's password
+ROLE = "dataprodukt_test_" + hashlib.sha1(str(Path(__file__).resolve().parents[2]).encode()).hexdigest()[:8]
 
 
 class PostgresUnavailable(RuntimeError):
