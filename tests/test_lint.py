@@ -68,6 +68,15 @@ def test_a_missing_path_is_a_user_error(project_copy: Path) -> None:
     assert "nothing to lint at" in result.stderr and "nowhere.sql" in result.stderr
 
 
+@pytest.mark.parametrize(("target", "variable"), [("postgres", "PGPASSWORD"), ("bigquery", "BQ_PROJECT")])
+def test_a_target_without_its_settings_is_a_user_error(target: str, variable: str) -> None:
+    env = {key: value for key, value in clean_env().items() if not key.startswith("BQ_")}
+    result = run_cli(REPO, "lint", "--target", target, env=env, check=False)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"{variable} is not set: linting for {target}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 @pytest.mark.postgres
 def test_the_project_is_lint_clean_for_postgres(pg_env: dict[str, str]) -> None:
     result = run_cli(REPO, "lint", "--target", "postgres", env=clean_env(**pg_env), check=False)

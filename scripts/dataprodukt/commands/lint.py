@@ -47,6 +47,23 @@ def lint_environment(target: str, root: Path) -> dict[str, str]:
     return env
 
 
+# what the dbt templater needs from the environment to reach the target, and how to get it
+NEEDS = {
+    "postgres": ("PGPASSWORD", "set PGPASSWORD (and PGHOST/PGUSER/PGDATABASE as for a build)"),
+    "bigquery": ("BQ_PROJECT", "set BQ_PROJECT and log in (`gcloud auth application-default login`)"),
+}
+
+
+def check_environment(target: str) -> None:
+    """Refuse early, in one line, what would otherwise end in a dbt traceback inside sqlfluff."""
+    if target in NEEDS and not os.environ.get(NEEDS[target][0]):
+        variable, remedy = NEEDS[target]
+        raise UserError(
+            f"{variable} is not set: linting for {target} renders the models with dbt against {target}: {remedy}, "
+            "or lint for the default target (duckdb)"
+        )
+
+
 def lint(args: argparse.Namespace) -> int:
     given = [Path(path).resolve() for path in args.paths]  # before the project root becomes the working directory
     missing = [str(path) for path in given if not path.exists()]
@@ -55,6 +72,7 @@ def lint(args: argparse.Namespace) -> int:
     project = commands.project(args)
     if not (project.root / ".sqlfluff").is_file():
         raise UserError(f"no .sqlfluff in {project.root}: copy it from the template (it holds the SQL style rules)")
+    check_environment(project.target)
     paths = [str(path) for path in given] or [folder for folder in SQL_FOLDERS if (project.root / folder).is_dir()]
     if not paths:
         print("no SQL folders to lint")
