@@ -51,15 +51,15 @@ dagsverk as (
         overlapp.kvartal,
         overlapp.periode_start,
         overlapp.periode_slutt,
-        slutt.virkedager_hittil - start.virkedager_hittil + start.er_virkedag as virkedager,
+        sluttdag.virkedager_hittil - startdag.virkedager_hittil + startdag.er_virkedag as virkedager,
         cast(
-            (slutt.virkedager_hittil - start.virkedager_hittil + start.er_virkedag)
+            (sluttdag.virkedager_hittil - startdag.virkedager_hittil + startdag.er_virkedag)
             * overlapp.stillingsprosent / 100 as {{ dbt.type_numeric() }}
         ) as avtalte_dagsverk
 
     from overlapp
-    inner join kalender as start on overlapp.periode_start = start.dato
-    inner join kalender as slutt on overlapp.periode_slutt = slutt.dato
+    inner join kalender as startdag on overlapp.periode_start = startdag.dato
+    inner join kalender as sluttdag on overlapp.periode_slutt = sluttdag.dato
 
 )
 

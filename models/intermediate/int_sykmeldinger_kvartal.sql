@@ -47,13 +47,13 @@ per_sykmelding as (
         overlapp.arbeidsforhold_id,
         overlapp.kvartal,
         overlapp.sykmelding_id,
-        (slutt.virkedager_hittil - start.virkedager_hittil + start.er_virkedag)
+        (sluttdag.virkedager_hittil - startdag.virkedager_hittil + startdag.er_virkedag)
         * overlapp.sykmeldingsgrad / 100.0
         * overlapp.stillingsprosent / 100 as tapte_dagsverk
 
     from overlapp
-    inner join kalender as start on overlapp.sykmeldt_fra = start.dato
-    inner join kalender as slutt on overlapp.sykmeldt_til = slutt.dato
+    inner join kalender as startdag on overlapp.sykmeldt_fra = startdag.dato
+    inner join kalender as sluttdag on overlapp.sykmeldt_til = sluttdag.dato
 
 ),
 
