@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dataprodukt.dbt_session import read_artifact
 from dataprodukt.datasets import published_datasets
+from dataprodukt.dbt_session import read_artifact
 from dataprodukt.errors import UserError
 
 # files whose change makes the manifest stale

@@ -86,15 +86,17 @@ def package_bytes(product: str, descriptions: list[DatasetDescription], config: 
     return (json.dumps(descriptor(product, descriptions, config), ensure_ascii=False, indent=2) + "\n").encode()
 
 
-def write_packages(storage_root: Path, descriptions: list[DatasetDescription], config: dict[str, Any]) -> list[Path]:
-    """One ``datapackage.json`` per product, for its stable (v1 and up) dataset versions; the paths written."""
+def write_packages(
+    storage_root: Path, descriptions: list[DatasetDescription], config: dict[str, Any]
+) -> tuple[list[Path], int]:
+    """One ``datapackage.json`` per product, for its stable (v1 and up) dataset versions; paths and changes."""
     products: dict[str, list[DatasetDescription]] = {}
     for description in descriptions:
         if description.dataset.is_stable:
             products.setdefault(description.dataset.product, []).append(description)
-    written = []
+    written, changed = [], 0
     for product, members in sorted(products.items()):
         path = storage_root / product / PACKAGE_FILE
-        atomic_write(path, package_bytes(product, members, config))
+        changed += atomic_write(path, package_bytes(product, members, config))
         written.append(path)
-    return written
+    return written, changed

@@ -233,7 +233,7 @@ def _judge(description: DatasetDescription, dataset_fields: dict[str, Any], meta
     for name in DATASET_OBLIGATORY:
         obligatory += 1
         if f.is_missing(dataset_fields.get(name)):
-            findings.append(Finding(None, name, f"missing obligatory field {name} {_hint(name)}"))
+            findings.append(Finding(None, name, f"missing obligatory field: {_hint(name)}"))
         else:
             filled += 1
     for text in f.all_texts({**meta, "description": description.dataset.node.get("description")}, "description"):
@@ -266,7 +266,7 @@ def _judge(description: DatasetDescription, dataset_fields: dict[str, Any], meta
                 (
                     "is_personal_data",
                     values["_personal_class"] is not None,
-                    f"set meta is_personal_data to one of {', '.join(f.PERSONAL_DATA)} (here or where the column enters)",
+                    f"set meta is_personal_data to one of {', '.join(f.PERSONAL_DATA)} (here or where it enters)",
                 )
             )
         if values["variable_role"] == "MEASURE" and variable.kind in {"integer", "number"}:
@@ -278,7 +278,7 @@ def _judge(description: DatasetDescription, dataset_fields: dict[str, Any], meta
             if ok:
                 filled += 1
             else:
-                findings.append(Finding(variable.short_name, name, f"missing obligatory field {name}: {hint}"))
+                findings.append(Finding(variable.short_name, name, f"missing obligatory field: {hint}"))
         for text in [item["languageText"] for item in values["comment"] or []]:
             if len(text) > f.COLUMN_DESCRIPTION_LIMIT:
                 findings.append(
@@ -294,13 +294,13 @@ def _judge(description: DatasetDescription, dataset_fields: dict[str, Any], meta
 
 def _hint(name: str) -> str:
     if name == "description":
-        return "(write the model's description in its YAML)"
+        return "write the model's description in its YAML"
     if name in {"contains_data_from", "contains_data_until"}:
-        return "(derived from the periods: set vars period_from/period_to to valid SSB periods)"
+        return "derived from the periods: set vars period_from/period_to to valid SSB periods"
     if name == "version_description":
-        return "(set meta version_description on the version: only v1 gets 'Opprinnelig versjon' by default)"
+        return "set meta version_description on the version: only v1 gets 'Opprinnelig versjon' by default"
     if name == "dataset_status":
-        return f"(set meta dataset_status to one of {', '.join(f.DATASET_ENUMS['dataset_status'])})"
+        return f"set meta dataset_status to one of {', '.join(f.DATASET_ENUMS['dataset_status'])}"
     if name == "temporality_type":
-        return f"(set meta temporality_type to one of {', '.join(f.DATASET_ENUMS['temporality_type'])})"
-    return f"(set meta {name} on the model or as a folder default under models: in dbt_project.yml)"
+        return f"set meta temporality_type to one of {', '.join(f.DATASET_ENUMS['temporality_type'])}"
+    return f"set meta {name} on the model, or as a folder default (+meta) in dbt_project.yml"

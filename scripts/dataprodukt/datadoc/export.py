@@ -30,6 +30,8 @@ CATALOG_DIR_ENV = "DATAPRODUKT_CATALOG_DIR"
 @dataclass
 class ExportResult:
     documents: list[Document]
+    storage: Path | None = None
+    catalog: Path | None = None
     changed_files: int = 0
     packages: list[Path] = field(default_factory=list)
     warehouse_rows: int = 0
@@ -102,9 +104,10 @@ def export(
     started = time.perf_counter()
     descriptions = describe_all(artifacts, uri if uri is not None else storage_uri(root, storage))
     documents = build_documents(descriptions, catalog, storage, History(root))
-    result = ExportResult(documents)
+    result = ExportResult(documents, storage, catalog)
     result.changed_files = sinks.write_files(documents, storage, catalog)
-    result.packages = datapackage.write_packages(storage, descriptions, package_config or {})
+    result.packages, changed = datapackage.write_packages(storage, descriptions, package_config or {})
+    result.changed_files += changed
     result.seconds = time.perf_counter() - started
     return result
 
@@ -166,7 +169,7 @@ def summary(project: Project, result: ExportResult) -> str:
     strict = sum(document.strict for document in result.documents)
     return (
         f"exported {len(result.documents)} Datadoc document(s) ({strict} strict, "
-        f"{len(result.documents) - strict} draft v0) to {storage_root(project)} and {catalog_dir(project)}; "
+        f"{len(result.documents) - strict} draft v0) to {result.storage} and {result.catalog}; "
         f"{result.changed_files} file(s) changed; {result.warehouse_rows} catalog row(s) in "
         f"{sinks.CATALOG_SCHEMA}.{sinks.CATALOG_TABLE} in {result.seconds:.2f}s"
     )

@@ -32,7 +32,9 @@ class Stamps:
     updated_by: str
 
     def as_fields(self) -> dict[str, str]:
-        return dict(zip(STAMP_FIELDS, (self.created_date, self.created_by, self.updated_date, self.updated_by)))
+        return dict(
+            zip(STAMP_FIELDS, (self.created_date, self.created_by, self.updated_date, self.updated_by), strict=True)
+        )
 
     @classmethod
     def from_fields(cls, fields: dict[str, Any]) -> Stamps | None:
