@@ -235,7 +235,9 @@ def test_a_bad_enum_value_names_model_column_field_value_and_allowed_values(tmp_
     with pytest.raises(UserError) as raised:
         export(tmp_path, artifacts, tmp_path / "storage", tmp_path / "catalog", uri="gs://b")
     message = str(raised.value)
-    assert "model tabell_1, column antall: meta variable_role 'MEASUREMENT' is not one of IDENTIFIER, MEASURE" in message
+    assert "model tabell_1, column antall: meta variable_role 'MEASUREMENT' is not one of IDENTIFIER, MEASURE" in (
+        message
+    )
     assert "START_TIME, STOP_TIME, ATTRIBUTE" in message
     assert not (tmp_path / "storage").exists() and not (tmp_path / "catalog").exists()  # nothing written
 

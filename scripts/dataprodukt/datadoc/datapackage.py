@@ -7,10 +7,11 @@ contributors from the ``datapackage`` block of the project's vars in dbt_project
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
+
+from pydantic_core import to_json
 
 from dataprodukt.datadoc.describe import DatasetDescription
 from dataprodukt.datadoc.sinks import atomic_write
@@ -83,7 +84,7 @@ def descriptor(product: str, descriptions: list[DatasetDescription], config: dic
 
 
 def package_bytes(product: str, descriptions: list[DatasetDescription], config: dict[str, Any]) -> bytes:
-    return (json.dumps(descriptor(product, descriptions, config), ensure_ascii=False, indent=2) + "\n").encode()
+    return to_json(descriptor(product, descriptions, config), indent=2) + b"\n"
 
 
 def write_packages(

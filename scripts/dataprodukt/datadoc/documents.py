@@ -8,6 +8,7 @@ model's order, empty fields left out; the same content always gives the same byt
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ from datadoc_model.required import model as strict
 from pydantic import ValidationError
 
 from dataprodukt.datadoc.describe import DatasetDescription
-from dataprodukt.datadoc.stamps import STAMP_FIELDS, History, Stamps, new_stamps
+from dataprodukt.datadoc.stamps import History, Stamps, new_stamps
 
 Container = strict.MetadataContainer | optional.MetadataContainer
 
@@ -26,6 +27,7 @@ class Document:
     description: DatasetDescription
     container: Container
     data: bytes
+    stamps: Stamps
 
     @property
     def strict(self) -> bool:
@@ -59,27 +61,30 @@ def validate(description: DatasetDescription, stamps: Stamps) -> Document:
     except ValidationError as error:
         raise DocumentError(_explain(description, error)) from error
     data = (container.model_dump_json(indent=2, exclude_none=True) + "\n").encode("utf-8")
-    return Document(description, container, data)
+    return Document(description, container, data, stamps)
 
 
-def build(description: DatasetDescription, previous: dict[str, Any] | None, history: History) -> Document:
+def build(description: DatasetDescription, previous: bytes | None, history: History) -> Document:
     """The document, keeping the previous stamps when nothing else changed (so the bytes stay the same)."""
-    before = Stamps.from_fields(((previous or {}).get("datadoc") or {}).get("dataset") or {})
+    before = previous_stamps(previous)
     if before is not None:
         document = validate(description, before)
-        if _without_stamps(json.loads(document.data)) == _without_stamps(previous or {}):
+        if document.data == previous:
             return document
     node = description.dataset.node
     files = [str(node.get("original_file_path") or ""), str(node.get("patch_path") or "").split("://", 1)[-1]]
     return validate(description, new_stamps(before, history, [path for path in files if path]))
 
 
-def _without_stamps(document: dict[str, Any]) -> dict[str, Any]:
-    datadoc = dict(document.get("datadoc") or {})
-    datadoc["dataset"] = {
-        key: value for key, value in (datadoc.get("dataset") or {}).items() if key not in STAMP_FIELDS
-    }
-    return {**document, "datadoc": datadoc}
+_STAMP = re.compile(rb'"(metadata_(?:created|last_updated)_(?:date|by))": ("(?:[^"\\]|\\.)*")')
+
+
+def previous_stamps(previous: bytes | None) -> Stamps | None:
+    """The stamps of an earlier document, read without parsing all of it (the export reads one per dataset)."""
+    if not previous:
+        return None
+    found = {match[1].decode(): json.loads(match[2]) for match in _STAMP.finditer(previous)}
+    return Stamps.from_fields(found)
 
 
 def _explain(description: DatasetDescription, error: ValidationError) -> str:

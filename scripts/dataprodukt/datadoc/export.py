@@ -6,6 +6,7 @@ data files, into the catalog folder with its index, the data package) and the wa
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from dataclasses import dataclass, field
@@ -102,12 +103,20 @@ def export(
 ) -> ExportResult:
     """Describe, validate and write the files (documents, index, data packages); the warehouse is separate."""
     started = time.perf_counter()
-    descriptions = describe_all(artifacts, uri if uri is not None else storage_uri(root, storage))
-    documents = build_documents(descriptions, catalog, storage, History(root))
-    result = ExportResult(documents, storage, catalog)
-    result.changed_files = sinks.write_files(documents, storage, catalog)
-    result.packages, changed = datapackage.write_packages(storage, descriptions, package_config or {})
-    result.changed_files += changed
+    # The export allocates many small objects that all live until it ends; Python's cyclic collector would walk
+    # them again and again (measured: 2-3x the run time at 1,000 models, and growing faster than linearly).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        descriptions = describe_all(artifacts, uri if uri is not None else storage_uri(root, storage))
+        documents = build_documents(descriptions, catalog, storage, History(root))
+        result = ExportResult(documents, storage, catalog)
+        result.changed_files = sinks.write_files(documents, storage, catalog)
+        result.packages, changed = datapackage.write_packages(storage, descriptions, package_config or {})
+        result.changed_files += changed
+    finally:
+        if collecting:
+            gc.enable()
     result.seconds = time.perf_counter() - started
     return result
 

@@ -42,6 +42,8 @@ def is_missing(value: Any) -> bool:
     """Empty, or a placeholder such as "TODO"."""
     if value is None:
         return True
+    if isinstance(value, str):
+        return value.strip().lower() in PLACEHOLDERS
     if isinstance(value, (list, tuple, dict)):
         return not value or all(is_missing(item) for item in value)
     return str(value).strip().lower() in PLACEHOLDERS

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any
+
+from pydantic_core import to_json
 
 from dataprodukt.datadoc.documents import Document
 from dataprodukt.datasets import Dataset
@@ -20,21 +21,33 @@ CATALOG_SCHEMA = "katalog"
 CATALOG_TABLE = "datadoc"
 
 
-def atomic_write(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` all at once; False when the file already holds exactly these bytes."""
+def atomic_write(path: Path, data: bytes, folders: set[Path] | None = None) -> bool:
+    """Write ``data`` to ``path`` all at once; False when the file already holds exactly these bytes.
+
+    ``folders`` remembers the folders already made within one export, to spare a system call per file.
+    """
     try:
-        if path.read_bytes() == data:
-            return False
+        with open(path, "rb") as existing:
+            if existing.read() == data:
+                return False
     except OSError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    folder = path.parent
+    if folders is None or folder not in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+        if folders is not None:
+            folders.add(folder)
+    # a hidden name in the same folder (same file system), so the rename is atomic; the pid keeps runs apart
+    temporary = folder / f".{path.name}.{os.getpid()}.tmp"
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            os.write(handle, data)
+        finally:
+            os.close(handle)
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
     return True
 
@@ -48,12 +61,12 @@ def document_path(document: Document) -> PurePosixPath:
     return document_path_for(document.description.dataset)
 
 
-def previous_document(catalog_dir: Path, storage_root: Path, relative: PurePosixPath) -> dict[str, Any] | None:
+def previous_document(catalog_dir: Path, storage_root: Path, relative: PurePosixPath) -> bytes | None:
+    """The document an earlier export wrote (the catalog folder's copy, else the sidecar)."""
     for folder in (catalog_dir, storage_root):
         try:
-            found: dict[str, Any] = json.loads((folder / relative).read_text(encoding="utf-8"))
-            return found
-        except (OSError, ValueError):
+            return (folder / relative).read_bytes()
+        except OSError:
             continue
     return None
 
@@ -74,23 +87,24 @@ def index_entry(document: Document) -> dict[str, Any]:
         "file_path": fields["file_path"],
         "document": str(document_path(document)),
         "percentage_complete": document.description.percentage_complete,
-        "metadata_last_updated_date": json.loads(document.data)["datadoc"]["dataset"]["metadata_last_updated_date"],
+        "metadata_last_updated_date": document.stamps.updated_date,
     }
 
 
 def index_bytes(documents: list[Document]) -> bytes:
     entries = sorted((index_entry(document) for document in documents), key=lambda entry: entry["document"])
     index = {"documents": entries}
-    return (json.dumps(index, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return to_json(index, indent=2) + b"\n"
 
 
 def write_files(documents: list[Document], storage_root: Path, catalog_dir: Path) -> int:
     """The sidecar beside each data file and the catalog folder with its index; how many files changed."""
     changed = 0
+    folders: set[Path] = set()
     for document in documents:
         relative = document_path(document)
-        changed += atomic_write(storage_root / relative, document.data)
-        changed += atomic_write(catalog_dir / relative, document.data)
+        changed += atomic_write(storage_root / relative, document.data, folders)
+        changed += atomic_write(catalog_dir / relative, document.data, folders)
     changed += atomic_write(catalog_dir / "index.json", index_bytes(documents))
     return changed
 

@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+# as pydantic writes an aware UTC datetime, so a stamp read back from a document compares equal
+DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 STAMP_FIELDS = (
     "metadata_created_date",
     "metadata_created_by",
@@ -47,7 +49,7 @@ class Stamps:
 def now() -> str:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     moment = datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else datetime.now(UTC)
-    return moment.replace(microsecond=0).isoformat()
+    return moment.strftime(DATE_FORMAT)
 
 
 class History:
@@ -80,8 +82,7 @@ class History:
         for line in output.splitlines():
             if line.startswith(">"):
                 date, _, author = line[1:].partition("\t")
-                moment = datetime.fromisoformat(date).astimezone(UTC).replace(microsecond=0)
-                stamp = (moment.isoformat(), author)
+                stamp = (datetime.fromisoformat(date).astimezone(UTC).strftime(DATE_FORMAT), author)
             elif line.strip() and stamp is not None:
                 path = line.strip()
                 if prefix and path.startswith(prefix):
