@@ -167,6 +167,12 @@ def test_the_gate_fails_on_missing_fields_bad_enums_and_long_descriptions(projec
         "meta: {variable_role: START_TIME, is_personal_data: NOT_PERSONAL_DATA}",
         "meta: {variable_role: START_TIME}",
     )
+    # documented where it enters (staging), inherited through the snapshot and the intermediate model
+    _replace(
+        models / "klargjorte_data" / "_sykefravaer_person.yml",
+        "meta: {variable_role: IDENTIFIER, is_personal_data: NON_PSEUDONYMISED_ENCRYPTED_PERSONAL_DATA}",
+        "meta: {variable_role: IDENTIFIER}",
+    )
     result = run_cli(project_copy, "check", "--only", "metadata", check=False)
     assert result.returncode == 1, result.stdout + result.stderr
     out = result.stdout
@@ -183,6 +189,7 @@ def test_the_gate_fails_on_missing_fields_bad_enums_and_long_descriptions(projec
         "sykefravaer_person_v1 (models/klargjorte_data/_sykefravaer_person.yml): column kvartal: is_personal_data"
         in out
     )
+    assert "column fodselsnummer" not in out
     assert "3 model(s)" in out
 
 

@@ -41,7 +41,9 @@ MODEL_META = {
 }
 
 
-def _node(unique_id: str, name: str, path: str, columns: dict[str, Any], parents: list[str], **extra: Any) -> dict:
+def _node(
+    unique_id: str, name: str, path: str, columns: dict[str, Any], parents: list[str], **extra: Any
+) -> dict[str, Any]:
     return {
         "unique_id": unique_id,
         "resource_type": "model",
