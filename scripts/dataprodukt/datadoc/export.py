@@ -137,7 +137,8 @@ def write_warehouse(project: Project, documents: list[Document]) -> int:
         from dbt.adapters.bigquery.clients import create_bigquery_client
 
         client = create_bigquery_client(credentials)
-        sinks.write_bigquery_catalog(client, f"{credentials.database}.{sinks.CATALOG_SCHEMA}", rows)
+        dataset = f"{credentials.database}.{sinks.CATALOG_SCHEMA}"
+        sinks.write_bigquery_catalog(client, dataset, rows, getattr(credentials, "location", None))
         return len(rows)
     with connected(project) as warehouse:
         if warehouse.kind == "duckdb":

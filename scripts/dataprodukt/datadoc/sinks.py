@@ -207,16 +207,20 @@ BIGQUERY_SCHEMA = (
 )
 
 
-def write_bigquery_catalog(client: Any, dataset: str, rows: list[dict[str, Any]]) -> None:
+def write_bigquery_catalog(client: Any, dataset: str, rows: list[dict[str, Any]], location: str | None = None) -> None:
     """Load the rows with a load job into a staging table, then MERGE them into ``<dataset>.datadoc``.
 
-    ``client`` is a ``google.cloud.bigquery.Client``; ``dataset`` is ``<project>.<dataset>``. A load job (not
-    streaming inserts) so the rows can be merged at once and the table is never half written.
+    ``client`` is a ``google.cloud.bigquery.Client``; ``dataset`` is ``<project>.<dataset>``; ``location`` the
+    region a new dataset is made in. A load job (not streaming inserts) so the rows can be merged at once and
+    the table is never half written.
     """
     from google.cloud import bigquery
 
     schema = [bigquery.SchemaField(name, kind, mode=mode) for name, kind, mode in BIGQUERY_SCHEMA]
-    client.create_dataset(dataset, exists_ok=True)
+    created = bigquery.Dataset(dataset)
+    if location:
+        created.location = location  # beside the product's other datasets, so the MERGE runs in one region
+    client.create_dataset(created, exists_ok=True)
     target = f"{dataset}.{CATALOG_TABLE}"
     staging = f"{dataset}.{CATALOG_TABLE}_innlasting"
     client.create_table(bigquery.Table(target, schema=schema), exists_ok=True)
