@@ -234,3 +234,13 @@ def test_export_on_postgres_gives_the_same_types_and_a_catalog_table(
         connection.close()
     assert [row[1] for row in rows] == [True, True, True]
     assert len(rows) == 3
+
+
+def test_export_metadata_runs_in_process_for_the_main_job(example_duckdb: BuiltExample, tmp_path: Path) -> None:
+    from dataprodukt.datadoc.export import export_metadata
+    from dataprodukt.project import Project
+
+    project = Project(example_duckdb.root, "duckdb")
+    result = export_metadata(project, None, storage=tmp_path / "storage", catalog=tmp_path / "c", warehouse=False)
+    assert [document.strict for document in result.documents] == [True, True, True]
+    assert_example_documents(tmp_path / "storage", tmp_path / "c")

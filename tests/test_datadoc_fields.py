@@ -299,3 +299,12 @@ def test_describe_all_uses_every_published_model() -> None:
     descriptions = describe_all(_artifacts(9), "gs://b")
     assert sorted(d.dataset.dataset_state for d in descriptions).count("OUTPUT_DATA") == 3
     assert all(d.percentage_complete == 100 for d in descriptions), [d.findings for d in descriptions]
+
+
+def test_a_model_description_longer_than_bigquery_takes_is_too_long() -> None:
+    artifacts = _artifacts(1)
+    meta = _node(artifacts, "tabell_0")["config"]["meta"]
+    meta["description_en"] = "y" * 16385
+    findings = [item for item in _describe(artifacts).findings if item.rule.startswith("too long")]
+    assert [(item.column, item.field) for item in findings] == [(None, "description")]
+    assert "16385 characters, BigQuery takes 16384" in findings[0].rule
