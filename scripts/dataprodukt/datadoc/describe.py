@@ -90,15 +90,23 @@ def variable_id(dataset: Dataset, column: str) -> uuid.UUID:
 def _columns(
     dataset: Dataset, catalog_columns: dict[str, dict[str, Any]]
 ) -> list[tuple[str, str | None, dict[str, Any]]]:
-    """(name, warehouse type, YAML column) in table order; the catalog knows the real table, else the YAML."""
+    """(name, warehouse type, YAML column) in table order: the catalog's columns, then any only in the YAML."""
     declared = {name.lower(): column for name, column in (dataset.node.get("columns") or {}).items()}
+    found: list[tuple[str, str | None, dict[str, Any]]] = []
     if catalog_columns:
         ordered = sorted(catalog_columns.values(), key=lambda column: int(column.get("index") or 0))
-        return [
+        found = [
             (str(column["name"]), column.get("type"), declared.get(str(column["name"]).lower(), {}))
             for column in ordered
         ]
-    return [(str(column.get("name") or name), column.get("data_type"), column) for name, column in declared.items()]
+    # a column declared since the catalog was made (the contract keeps YAML and table in step) comes last
+    known = {name.lower() for name, _, _ in found}
+    found.extend(
+        (str(column.get("name") or name), column.get("data_type"), column)
+        for name, column in declared.items()
+        if name not in known
+    )
+    return found
 
 
 def _period_dates(dataset: Dataset) -> tuple[str | None, str | None]:
