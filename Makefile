@@ -48,12 +48,15 @@ check: install
 	$(BIN)/dataprodukt check
 
 lint: install
-	$(BIN)/ruff check scripts tests
-	$(BIN)/ruff format --check scripts tests
+	$(BIN)/dataprodukt lint
+	$(BIN)/ruff check scripts tests benchmarks
+	$(BIN)/ruff format --check scripts tests benchmarks
+	$(BIN)/mypy
 
 format: install
-	$(BIN)/ruff format scripts tests
-	$(BIN)/ruff check --fix scripts tests
+	-$(BIN)/dataprodukt lint --fix
+	$(BIN)/ruff format scripts tests benchmarks
+	$(BIN)/ruff check --fix scripts tests benchmarks
 
 bench: install
 	@echo "benchmarks: see BENCHMARKS.md"

@@ -20,7 +20,9 @@ _add_target = commands.add_target
 def _cmd_run(args: argparse.Namespace) -> int:
     from dataprodukt import pipeline
 
-    pipeline.run(_project(args), rows=args.rows, batches=args.batches, full_refresh=args.full_refresh)
+    pipeline.run(
+        _project(args), rows=args.rows, batches=args.batches, full_refresh=args.full_refresh, dbt_vars=args.vars
+    )
     return 0
 
 
@@ -77,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--rows", type=int, default=20_000, help="certificate rows in the example data (default 20000)")
     run.add_argument("--batches", type=int, default=3, help="change batches after the first extract (default 3)")
     run.add_argument("--full-refresh", action="store_true", help="rebuild tables (history is never rebuilt)")
+    run.add_argument(
+        "--vars", default="", help="dbt vars for every step, e.g. '{period_from: 2024-Q2, period_to: 2024-Q2}'"
+    )
     run.set_defaults(handler=_cmd_run)
 
     generate = verbs.add_parser("generate", help="write the example's synthetic raw extracts (CSV)")

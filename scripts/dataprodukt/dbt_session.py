@@ -31,10 +31,12 @@ class Invocation:
 class DbtSession:
     """One parse, many commands: dbt's fixed start-up cost is paid once per process."""
 
-    def __init__(self, project: Project, quiet: bool = False) -> None:
+    def __init__(self, project: Project, quiet: bool = False, dbt_vars: str = "") -> None:
         project.apply_environment()
         self.project = project
         self.quiet = quiet
+        # --vars for every invocation, e.g. the period a scheduled run builds: "{period_from: 2024-Q2}"
+        self.dbt_vars = dbt_vars
         self._manifest: Any = None
         # every command run through this session, in order (read by dataprodukt.runlog)
         self.invocations: list[Invocation] = []
@@ -48,6 +50,8 @@ class DbtSession:
             "--target",
             self.project.target,
         ]
+        if self.dbt_vars:
+            args += ["--vars", self.dbt_vars]
         return args
 
     def invoke(self, command: Sequence[str], extra: Sequence[str] = ()) -> Any:

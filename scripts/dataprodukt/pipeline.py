@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dataprodukt import catalog_site, generator, loader, runlog
+from dataprodukt.datadoc import export as datadoc_export
 from dataprodukt.dbt_session import DbtSession
 from dataprodukt.errors import UserError
 from dataprodukt.project import Project
@@ -89,7 +90,9 @@ def replay(project: Project, session: DbtSession, folders: list[Path], progress:
     return len(pending)
 
 
-def run(project: Project, rows: int = 20_000, batches: int = 3, full_refresh: bool = False) -> Progress:
+def run(
+    project: Project, rows: int = 20_000, batches: int = 3, full_refresh: bool = False, dbt_vars: str = ""
+) -> Progress:
     """The README's first command: the example data product end to end on the chosen target."""
     progress = Progress()
     progress.step(f"target {project.target}, project {project.root}")
@@ -97,7 +100,7 @@ def run(project: Project, rows: int = 20_000, batches: int = 3, full_refresh: bo
     with connected(project):
         pass
     started = runlog.now()
-    session = DbtSession(project)
+    session = DbtSession(project, dbt_vars=dbt_vars)
     error: BaseException | None = None
     try:
         _run_steps(project, session, progress, rows, batches, full_refresh)
@@ -117,11 +120,17 @@ def run(project: Project, rows: int = 20_000, batches: int = 3, full_refresh: bo
 def _run_steps(
     project: Project, session: DbtSession, progress: Progress, rows: int, batches: int, full_refresh: bool
 ) -> None:
-    folders = ensure_raw_data(project, rows, batches, progress)
     progress.step("dbt parse")
     with progress.timer("dbt parse"):
         session.parse()
-    replay(project, session, folders, progress)
+    if loader.declared_raw_tables(session.manifest_json()):
+        folders = ensure_raw_data(project, rows, batches, progress)
+        replay(project, session, folders, progress)
+    else:
+        progress.step(
+            f"no sources declared in schema '{loader.RAW_SCHEMA}': nothing to load "
+            "(add one with `dataprodukt scaffold SOURCE TABLE`)"
+        )
     progress.step("dbt build: seeds, models, snapshots and tests")
     extra = ["--full-refresh"] if full_refresh else []
     with progress.timer("dbt"):
@@ -138,5 +147,6 @@ def _run_steps(
 # Steps after the build, in order; each takes (project, session).
 POST_BUILD_STEPS: list[tuple[str, Callable[[Project, DbtSession], Any]]] = [
     ("dbt source freshness", runlog.check_freshness),
+    ("export metadata (Datadoc)", datadoc_export.step),
     ("catalog page", catalog_site.step),
 ]
