@@ -255,7 +255,7 @@ def split_extension(file_name: str) -> tuple[str, str]:
 def validate_file_name(file_name: str, require_version: bool = True) -> list[NameViolation]:
     """A dataset file (or a metadata sibling ``<stem>__DOC.json``, or a partitioned dataset's folder name)."""
     sibling = SIBLING.match(file_name)
-    stem, extension = (sibling["stem"], "json") if sibling else split_extension(file_name)
+    stem = sibling["stem"] if sibling else split_extension(file_name)[0]
     violations = _chars("file name", stem.replace(".", "")) if not ALLOWED.match(stem.replace(".", "")) else []
     if violations:
         return violations
