@@ -157,8 +157,15 @@ def _report_drift(warehouse: Warehouse, dataset: Dataset, record: Record, outcom
 
 
 def _latest_target(versions: list[Dataset], records: dict[tuple[str, str], Record]) -> Dataset | None:
-    """The newest published stable version; v0 only while no stable version is published."""
-    stable = [dataset for dataset in versions if dataset.is_stable and dataset.relation[1:] in records]
+    """The newest published stable version up to dbt's latest_version (a higher version is a prerelease until
+    latest_version reaches it); v0 only while no stable version is published."""
+    stable = [
+        dataset
+        for dataset in versions
+        if dataset.is_stable
+        and dataset.relation[1:] in records
+        and (dataset.latest_version is None or (dataset.version or 0) <= dataset.latest_version)
+    ]
     if stable:
         return max(stable, key=lambda dataset: dataset.version or 0)
     unstable = [dataset for dataset in versions if not dataset.is_stable]
