@@ -155,7 +155,7 @@ def test_publication_lifecycle(engine: Engine) -> None:
     for stem, (schema, name, folder) in DATASETS.items():
         assert f"published {stem}:" in first.stdout
         assert (engine.storage / folder / f"{stem}.parquet").is_file()
-        record = json.loads((engine.storage / "publisering" / f"{stem}.json").read_text(encoding="utf-8"))
+        record = json.loads((engine.storage / "publisering" / folder / f"{stem}.json").read_text(encoding="utf-8"))
         assert record["relation_schema"] == schema and record["relation_name"] == name
         assert record["row_count"] > 0 and len(record["content_checksum"]) == 64
         assert len(record["code_fingerprint"]) == 64 and record["git_commit"]

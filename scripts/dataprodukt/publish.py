@@ -125,7 +125,9 @@ def publish(project: Project, session: DbtSession | None = None) -> Outcome:
                 git_commit=commit,
                 published_at=now(),
             )
-            storage.write_new(record_path(dataset.product, dataset.stem), record.to_json().encode("utf-8"))
+            storage.write_new(
+                record_path(dataset.product, dataset.storage_folder, dataset.stem), record.to_json().encode("utf-8")
+            )
             register.add(record)
             records[(schema, name)] = record
             _say(f"published {dataset.stem}: {content.row_count} rows -> {storage.uri(dataset.storage_path)}")

@@ -2,7 +2,7 @@
 
 Two copies of each record: a row in the warehouse table ``<publication_schema>.register`` (which the
 ``published_table`` materialization reads before every build) and a JSON file in storage,
-``<product>/publisering/<stem>.json``, written once beside the manifest of the last publication
+``<product>/publisering/<state>/<stem>.json``, written once beside the manifest of the last publication
 (``<product>/publisering/manifest.json``, the state CI compares the project with).
 
 Fingerprints:
@@ -169,8 +169,9 @@ class Register:
         )
 
 
-def record_path(product: str, stem: str) -> PurePosixPath:
-    return PurePosixPath(product, "publisering", f"{stem}.json")
+def record_path(product: str, state_folder: str, stem: str) -> PurePosixPath:
+    """``<product>/publisering/<state>/<stem>.json``: one record file per published version, written once."""
+    return PurePosixPath(product, "publisering", state_folder, f"{stem}.json")
 
 
 def manifest_path(product: str) -> PurePosixPath:

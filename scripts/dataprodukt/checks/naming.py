@@ -61,7 +61,7 @@ def _changed_since_publication(context: CheckContext, datasets: list[Dataset]) -
         for dataset in datasets:
             if dataset.product != product or dataset.unique_id not in modified or not dataset.is_stable:
                 continue
-            if not storage.exists(record_path(product, dataset.stem)):
+            if not storage.exists(record_path(product, dataset.storage_folder, dataset.stem)):
                 continue  # not published (yet): free to change
             newest = max(dataset.latest_version or 0, dataset.version or 0)
             path = str(dataset.node.get("patch_path") or dataset.node["original_file_path"]).split("://", 1)[-1]
