@@ -13,5 +13,5 @@ def test_example_builds_on_postgres(example_postgres: BuiltExample) -> None:
         host=env["PGHOST"], port=env["PGPORT"], user=env["PGUSER"], password=env["PGPASSWORD"], dbname=env["PGDATABASE"]
     )
     with connection.cursor() as cursor:
-        cursor.execute("select count(*) from statistikk.sykefravaersprosent_v1")
+        cursor.execute("select count(*) from sykefravaer_statistikk.sykefravaersprosent_p2024_q1_p2024_q4_v1")
         assert cursor.fetchone()[0] > 100

@@ -230,7 +230,7 @@ def _copy_latest(storage: Storage, dataset: Dataset) -> bool:
     if not dataset.partition_by:
         return storage.replace(target, storage.read_bytes(source))
     changed = False
-    for folder in storage.list(source):
+    for folder in storage.listdir(source):
         file = PurePosixPath(folder, "data.parquet")
         changed = storage.replace(target / file, storage.read_bytes(source / file)) or changed
     return changed

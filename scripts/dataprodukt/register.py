@@ -150,7 +150,7 @@ class Register:
         rows = self.warehouse.query(f"select {', '.join(names)} from {self.table} order by dataset")
         kinds = dict(COLUMNS)
 
-        def clean(name: str, value: object) -> object:
+        def clean(name: str, value: object) -> Any:
             if value is None:
                 return 0 if kinds[name] in {"integer", "bigint"} else ""
             return int(str(value)) if kinds[name] in {"integer", "bigint"} else str(value)

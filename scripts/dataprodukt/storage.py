@@ -52,7 +52,7 @@ class Storage:
         filesystem, base = self._fs()
         return bool(filesystem.get_file_info(f"{base}/{path}").type != pyarrow.fs.FileType.NotFound)
 
-    def list(self, folder: PurePosixPath | str) -> list[str]:
+    def listdir(self, folder: PurePosixPath | str) -> list[str]:
         """Names (files and folders) directly in a folder; empty when it does not exist."""
         import pyarrow.fs
 

@@ -32,7 +32,7 @@ def _versions(path: str) -> list[tuple[int, str]]:
         rf"^{re.escape(base)}_v(?P<number>0|[1-9]\d*)" + (rf"\.{re.escape(extension)}$" if extension else "$")
     )
     found = []
-    for name in storage.list(""):
+    for name in storage.listdir(""):
         match = pattern.match(name)
         if match:
             found.append((int(match["number"]), f"{folder}/{name}" if folder else name))
