@@ -1,13 +1,22 @@
-"""Publication rules that need no warehouse: fingerprints over upstream code, which version is the latest."""
+"""Publication rules tested in-process: fingerprints over upstream code, which version is the latest, content
+checksums, partitioned export, and upstream data changes (a DuckDB file, no dbt build)."""
 
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
+from pathlib import Path, PurePosixPath
 from typing import Any
 
+import pytest
+
+from dataprodukt import export
 from dataprodukt.datasets import Dataset
-from dataprodukt.publish import _latest_target
+from dataprodukt.naming import validate_path
+from dataprodukt.publish import Outcome, _latest_target, _report_drift
 from dataprodukt.register import Record, code_fingerprint, sql_fingerprint
+from dataprodukt.storage import AlreadyStored, Storage
+from dataprodukt.warehouse import DuckDBWarehouse
 
 
 def manifest() -> dict[str, Any]:
@@ -71,3 +80,58 @@ def test_v0_is_latest_only_while_nothing_stable_is_published() -> None:
     assert _latest_target(versions, {}).version == 0  # type: ignore[union-attr]
     published = {("p_statistikk", "pub_p2024_v1"): record(1)}
     assert _latest_target(versions, published).version == 1  # type: ignore[union-attr]
+
+
+def test_content_checksum_ignores_row_order_but_not_values(tmp_path: Path) -> None:
+    warehouse = DuckDBWarehouse(tmp_path / "w.duckdb")
+    try:
+        warehouse.execute(
+            "create table t as select * from (values (1, 'a', 1.50::decimal(5,2)), (2, 'b', null)) v(i, s, d)"
+        )
+        forward = export.read_query(warehouse, "select * from t order by i")
+        backward = export.read_query(warehouse, "select * from t order by i desc")
+        assert forward.checksum == backward.checksum and forward.row_count == 2
+        warehouse.execute("update t set s = 'c' where i = 2")
+        assert export.read_query(warehouse, "select * from t").checksum != forward.checksum
+    finally:
+        warehouse.close()
+
+
+def test_partitioned_export_writes_hive_folders_once(tmp_path: Path) -> None:
+    warehouse = DuckDBWarehouse(tmp_path / "w.duckdb")
+    try:
+        warehouse.execute("create table t as select * from (values (2018, 'a'), (2019, 'b'), (2019, 'c')) v(aar, s)")
+        content = export.read_relation(warehouse, "main", "t")
+    finally:
+        warehouse.close()
+    storage = Storage(str(tmp_path / "storage"))
+    path = PurePosixPath("ledstill/inndata/skjema_p2018_p2019_v1")
+    written = export.write_versioned(storage, path, content, "aar")
+    assert written == [f"{path}/aar=2018/data.parquet", f"{path}/aar=2019/data.parquet"]
+    assert all(validate_path(file) == [] for file in written)
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(tmp_path / "storage" / written[1]).column("s").to_pylist() == ["b", "c"]
+    with pytest.raises(AlreadyStored):
+        export.write_versioned(storage, path, content, "aar")
+
+
+def test_upstream_data_change_is_reported_not_republished(tmp_path: Path) -> None:
+    warehouse = DuckDBWarehouse(tmp_path / "w.duckdb")
+    try:
+        warehouse.execute("create table kilde as select * from (values (1), (2)) v(i)")
+        published = export.read_query(warehouse, "select i from kilde")
+        node = {"schema": "main", "alias": "pub_p2024_v1", "name": "pub", "compiled_code": "select i from kilde"}
+        data = Dataset("model.p.pub.v1", "pub", 1, 1, "statistikk", "p", "pub", "2024", None, node)
+        entry = replace(record(1), row_count=published.row_count, content_checksum=published.checksum)
+        outcome = Outcome()
+        _report_drift(warehouse, data, entry, outcome)
+        assert outcome.notes == []
+        warehouse.execute("insert into kilde values (3)")
+        _report_drift(warehouse, data, entry, outcome)
+        assert outcome.notes == [
+            "upstream data changed since pub_p2024_v1 was published (2 rows then, 3 now): it stays as published; "
+            "add version 2 to publish the new data"
+        ]
+    finally:
+        warehouse.close()
