@@ -188,9 +188,10 @@ def test_publication_lifecycle(engine: Engine) -> None:
     assert refused.returncode != 0
     assert REFUSED in output(refused), output(refused)[-3000:]
     assert engine.state() == published
-    check = engine.cli("check", "--only", "naming", check=False)
-    assert check.returncode == 1
-    assert re.search(rf"sykefravaersprosent_{PERIODS}_v1 \(v1\): is published .* add version 2", check.stdout)
+    if engine.target == "duckdb":  # the state comparison reads manifests only: one engine is enough
+        check = engine.cli("check", "--only", "naming", check=False)
+        assert check.returncode == 1
+        assert re.search(rf"sykefravaersprosent_{PERIODS}_v1 \(v1\): is published .* add version 2", check.stdout)
     model.write_text(original, encoding="utf-8")
 
     # 4. a new version publishes beside the old one and moves the latest alias
