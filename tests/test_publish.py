@@ -168,6 +168,9 @@ def test_publication_lifecycle(engine: Engine) -> None:
     register = engine.query("select dataset, version, row_count from publisering.register order by dataset")
     assert sorted(row[0] for row in register) == sorted(DATASETS)
     assert (engine.storage / "publisering" / "manifest.json").is_file()
+    if engine.target == "duckdb":  # every stored file follows the naming standard (latest copies included)
+        names = engine.cli("names")
+        assert "9 of 9 path(s) follow the naming standard" in names.stdout, names.stdout
     engine.mark()
     published = engine.state()
     assert all(identity[0] for identity, _checksum in published["relations"].values())

@@ -43,8 +43,14 @@ class Storage:
         return filesystem, base.rstrip("/")
 
     def uri(self, path: PurePosixPath | str) -> str:
-        """The full address of a path, as a user would type it."""
-        return f"{self.root.rstrip('/')}/{path}"
+        """The address of a path as a user would type it (relative to the working folder when below it)."""
+        full = f"{self.root.rstrip('/')}/{path}"
+        if self.is_local:
+            try:
+                return str(Path(full).relative_to(Path.cwd()))
+            except ValueError:
+                return full
+        return full
 
     def exists(self, path: PurePosixPath | str) -> bool:
         import pyarrow.fs

@@ -11,9 +11,16 @@ import re
 from typing import Any
 
 from dataprodukt import commands
-from dataprodukt.naming import NameViolation, split_extension, validate_path
+from dataprodukt.naming import SIBLING, NameViolation, split_extension, validate_path
 
 VERSIONED = re.compile(r"_v(0|[1-9]\d*)$")
+
+
+def _stem(path: str) -> str:
+    """The dataset name of a stored file: without extension and without a ``__DOC.json``-style suffix."""
+    name = path.rsplit("/", 1)[-1]
+    sibling = SIBLING.match(name)
+    return sibling["stem"] if sibling else split_extension(name)[0]
 
 
 def _storage_paths(args: argparse.Namespace) -> list[tuple[str, bool]]:
@@ -28,10 +35,10 @@ def _storage_paths(args: argparse.Namespace) -> list[tuple[str, bool]]:
     found = [(str(dataset.storage_path), False) for dataset in published_datasets(session.manifest_json())]
     storage = storage_for(project)
     files = [path for path in storage.walk() if "/publisering/" not in f"/{path}" and "/.tmp-" not in f"/{path}"]
-    stems = {split_extension(path.rsplit("/", 1)[-1])[0] for path in files}
+    stems = {_stem(path) for path in files}
     for path in files:
         # the latest copy (no _v<N>) is allowed beside a versioned sibling
-        stem = split_extension(path.rsplit("/", 1)[-1])[0]
+        stem = _stem(path)
         latest = any(VERSIONED.sub("", other) == stem and other != stem for other in stems)
         found.append((storage.uri(path) if not storage.is_local else path, latest))
     return found
