@@ -183,6 +183,10 @@ def test_publication_lifecycle(engine: Engine) -> None:
     assert "published sykefravaer" not in again.stdout
     assert f"sykefravaersprosent_{PERIODS}_v1 is published (" in again.stdout
     assert engine.state() == published
+    plain = engine.dbt("build", "--select", "sykefravaersprosent", "--full-refresh")
+    assert plain.returncode == 0, output(plain)[-3000:]
+    assert f"sykefravaersprosent_{PERIODS}_v1 is published" in plain.stdout
+    assert engine.state() == published
 
     # 3. plain dbt, even with --full-refresh, refuses a changed published model and changes nothing
     model = engine.root / "models" / "statistikk" / "sykefravaersprosent_v1.sql"

@@ -39,7 +39,12 @@ class Storage:
 
         if self.is_local:
             return pyarrow.fs.LocalFileSystem(), str(Path(self.root).resolve())
-        filesystem, base = pyarrow.fs.FileSystem.from_uri(self.root)
+        try:
+            filesystem, base = pyarrow.fs.FileSystem.from_uri(self.root)
+        except (OSError, ValueError) as error:
+            raise UserError(
+                f"storage root {self.root} can't be opened: {error} (check {STORAGE_ENV} and the credentials)"
+            ) from error
         return filesystem, base.rstrip("/")
 
     def uri(self, path: PurePosixPath | str) -> str:
