@@ -64,9 +64,23 @@ class Dataset:
         return dataset_stem(self.description, self.period_from, self.period_to, None)
 
     @property
+    def partition_by(self) -> str | None:
+        """The column ``meta.storage_partition_by`` names: the export is then hive-partitioned by it."""
+        meta = {**(self.node.get("config", {}).get("meta") or {}), **(self.node.get("meta") or {})}
+        return str(meta["storage_partition_by"]) if meta.get("storage_partition_by") else None
+
+    @property
     def storage_path(self) -> PurePosixPath:
-        """Path below the storage root: ``<product>/<state folder>/<stem>.parquet``."""
-        return PurePosixPath(self.product, self.storage_folder, f"{self.stem}.parquet")
+        """Path below the storage root: ``<product>/<state folder>/<stem>.parquet``, or the folder
+        ``<product>/<state folder>/<stem>`` holding ``<key>=<value>/data.parquet`` when partitioned.
+        The one place a dataset's file path is made: metadata siblings go beside it as ``<stem>__DOC.json``."""
+        name = self.stem if self.partition_by else f"{self.stem}.parquet"
+        return PurePosixPath(self.product, self.storage_folder, name)
+
+    @property
+    def latest_storage_path(self) -> PurePosixPath:
+        """Where the copy of the newest stable version goes, without ``_v<N>``."""
+        return self.storage_path.with_name(self.latest_stem + self.storage_path.name[len(self.stem) :])
 
     @property
     def is_stable(self) -> bool:

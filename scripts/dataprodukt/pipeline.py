@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dataprodukt import catalog_site, generator, loader, runlog
+from dataprodukt import catalog_site, generator, loader, publish, runlog
 from dataprodukt.datadoc import export as datadoc_export
 from dataprodukt.dbt_session import DbtSession
 from dataprodukt.errors import UserError
@@ -147,6 +147,7 @@ def _run_steps(
 # Steps after the build, in order; each takes (project, session).
 POST_BUILD_STEPS: list[tuple[str, Callable[[Project, DbtSession], Any]]] = [
     ("dbt source freshness", runlog.check_freshness),
+    ("publish: export, register, latest alias", publish.publish),
     ("export metadata (Datadoc)", datadoc_export.step),
     ("catalog page", catalog_site.step),
 ]

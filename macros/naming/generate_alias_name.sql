@@ -1,0 +1,14 @@
+{#-
+    A published model's relation is named like its stored file, following SSB's naming standard:
+    <description>_p<FROM>[_p<TO>]_v<N> (e.g. sykefravaersprosent_p2024-Q1_p2024-Q4_v1). The name is checked
+    here, so a bad name fails at compile time naming the model. Other models keep dbt's default
+    (<model> or <model>_v<N>). dbt calls this twice for a versioned model: first while reading its SQL file
+    (no version yet; the YAML is read later), then with its version: only the second call names the dataset, and
+    the layout check reports a published model without versions.
+-#}
+{%- macro generate_alias_name(custom_alias_name=none, node=none) -%}
+    {%- if published_state_folder(node) and node.version is not none -%}
+        {{ return(warehouse_identifier(dataset_stem(node))) }}
+    {%- endif -%}
+    {{ return(dbt.default__generate_alias_name(custom_alias_name, node)) }}
+{%- endmacro -%}

@@ -1,0 +1,96 @@
+"""Published datasets follow the SSB naming standard, and a published version never changes.
+
+- every published model's storage path (``<product>/<state>/<stem>.parquet``) passes the naming validator, and
+  its relation is named from the same stem (macros/naming/);
+- versions: the project is compared with the manifest stored at the last publication
+  (``<storage root>/<product>/publisering/manifest.json``) using dbt's state comparison
+  (``state:modified+``); a published version that changed, or whose upstream code changed, fails: add a version.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+from dataprodukt.checks import CheckContext, Violation
+from dataprodukt.datasets import Dataset, published_datasets
+from dataprodukt.naming import validate_path, warehouse_identifier
+from dataprodukt.register import manifest_path, record_path
+from dataprodukt.storage import Storage, storage_for
+
+NAME = "naming"
+
+
+def run(context: CheckContext) -> list[Violation]:
+    datasets = published_datasets(context.manifest)
+    violations = []
+    for dataset in datasets:
+        path = str(dataset.node.get("patch_path") or dataset.node["original_file_path"]).split("://", 1)[-1]
+        if dataset.version is None:
+            continue  # the layout check reports published models without versions
+        for problem in validate_path(str(dataset.storage_path)):
+            violations.append(Violation(dataset.model, path, None, problem.part, problem.rule, NAME))
+        expected = warehouse_identifier(dataset.stem)
+        if dataset.relation[2] != expected:
+            violations.append(
+                Violation(
+                    dataset.model,
+                    path,
+                    None,
+                    f"relation {dataset.relation[2]!r}",
+                    f"a published relation is named from its dataset name: {expected!r} (remove the alias config)",
+                    NAME,
+                )
+            )
+    return violations + _changed_since_publication(context, datasets)
+
+
+def _changed_since_publication(context: CheckContext, datasets: list[Dataset]) -> list[Violation]:
+    storage = storage_for(context.project)
+    violations: list[Violation] = []
+    for product in sorted({dataset.product for dataset in datasets}):
+        stored = manifest_path(product)
+        if not storage.exists(stored):
+            context.notes.append(
+                f"naming: nothing published for {product} in {storage.uri(stored)}: no state to compare"
+            )
+            continue
+        modified = _state_modified(context, storage, str(stored))
+        for dataset in datasets:
+            if dataset.product != product or dataset.unique_id not in modified or not dataset.is_stable:
+                continue
+            if not storage.exists(record_path(product, dataset.storage_folder, dataset.stem)):
+                continue  # not published (yet): free to change
+            newest = max(dataset.latest_version or 0, dataset.version or 0)
+            path = str(dataset.node.get("patch_path") or dataset.node["original_file_path"]).split("://", 1)[-1]
+            violations.append(
+                Violation(
+                    dataset.model,
+                    path,
+                    None,
+                    f"{dataset.stem} (v{dataset.version})",
+                    f"is published and it (or code upstream of it) changed since (dbt state:modified+ against "
+                    f"{storage.uri(stored)}): add version {newest + 1} to change it, keep v{dataset.version} as it was",
+                    NAME,
+                )
+            )
+    return violations
+
+
+def _state_modified(context: CheckContext, storage: Storage, stored: str) -> set[str]:
+    """unique_ids dbt selects with ``state:modified+`` against the stored manifest."""
+    from dataprodukt.dbt_session import DbtSession
+
+    folder = Path(tempfile.mkdtemp(prefix="publication-state-"))
+    try:
+        (folder / "manifest.json").write_bytes(storage.read_bytes(stored))
+        session = DbtSession(context.project, quiet=True)
+        found = session.invoke(
+            ["ls", "--resource-type", "model", "--select", "state:modified+", "--state", str(folder)],
+            ["--output", "json", "--output-keys", "unique_id", "--no-print"],
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {json.loads(line)["unique_id"] for line in found or []}

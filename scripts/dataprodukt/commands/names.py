@@ -1,0 +1,69 @@
+"""`dataprodukt names`: check storage paths and file names against the SSB naming standard.
+
+With paths: each is checked as written (``sykefravaer/statistikk/sykefravaersprosent_p2024-Q1_v1.parquet``,
+``gs://bucket/...``). Without: every published dataset's path from the manifest, and every file in the storage root.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from typing import Any
+
+from dataprodukt import commands
+from dataprodukt.naming import SIBLING, NameViolation, split_extension, validate_path
+
+VERSIONED = re.compile(r"_v(0|[1-9]\d*)$")
+
+
+def _stem(path: str) -> str:
+    """The dataset name of a stored file: without extension and without a ``__DOC.json``-style suffix."""
+    name = path.rsplit("/", 1)[-1]
+    sibling = SIBLING.match(name)
+    return sibling["stem"] if sibling else split_extension(name)[0]
+
+
+def _storage_paths(args: argparse.Namespace) -> list[tuple[str, bool]]:
+    """(path, allow_unversioned) for every published dataset and stored file."""
+    from dataprodukt.datasets import published_datasets
+    from dataprodukt.dbt_session import DbtSession
+    from dataprodukt.storage import storage_for
+
+    project = commands.project(args)
+    session = DbtSession(project, quiet=True)
+    session.parse()
+    found = [(str(dataset.storage_path), False) for dataset in published_datasets(session.manifest_json())]
+    storage = storage_for(project)
+    files = [path for path in storage.walk() if "/publisering/" not in f"/{path}" and "/.tmp-" not in f"/{path}"]
+    stems = {_stem(path) for path in files}
+    for path in files:
+        # the latest copy (no _v<N>) is allowed beside a versioned sibling
+        stem = _stem(path)
+        latest = any(VERSIONED.sub("", other) == stem and other != stem for other in stems)
+        found.append((storage.uri(path) if not storage.is_local else path, latest))
+    return found
+
+
+def _run(args: argparse.Namespace) -> int:
+    paths = [(path, False) for path in args.paths] if args.paths else _storage_paths(args)
+    failed = 0
+    for path, allow_unversioned in paths:
+        problems: list[NameViolation] = validate_path(
+            path, data_product=args.data_product, allow_unversioned=allow_unversioned
+        )
+        if problems:
+            failed += 1
+            for problem in problems:
+                print(f"{path}: {problem}")
+        else:
+            print(f"ok {path}")
+    print(f"{len(paths) - failed} of {len(paths)} path(s) follow the naming standard")
+    return 1 if failed else 0
+
+
+def register(verbs: Any) -> None:
+    parser = verbs.add_parser("names", help="check paths and file names against the SSB naming standard")
+    commands.add_target(parser)
+    parser.add_argument("paths", nargs="*", help="paths to check (default: published datasets and stored files)")
+    parser.add_argument("--data-product", action="store_true", help="the product is a data product (name ends _data)")
+    parser.set_defaults(handler=_run)
