@@ -301,7 +301,16 @@ class _Tracer:
 
     def _output(self, scope: Scope, name: str) -> Origin:
         if scope.set_operation_scopes:
-            return most(self.output(branch, name) for branch in scope.set_operation_scopes)
+            # union branches line up by position; the names are the first branch's
+            names = _output_names(scope)
+            if name not in names:
+                return NOT
+            position = names.index(name)
+            return most(
+                self.output(branch, _output_names(branch)[position])
+                for branch in scope.set_operation_scopes
+                if len(_output_names(branch)) > position
+            )
         selects = getattr(scope.expression, "selects", [])
         for select in selects:
             if select.alias_or_name.lower() == name:
