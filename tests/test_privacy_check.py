@@ -67,7 +67,9 @@ PLANTED = {
         select kvartal, count(distinct pseudonym) as personer from p group by kvartal
         """,
     # not open, but declares its copy of the national id as not personal
-    "intermediate/int_feil_erklaert.sql": "select fodselsnummer as fnr_kopi from {{ ref('int_arbeidsforhold_kvartal') }}",
+    "intermediate/int_feil_erklaert.sql": (
+        "select fodselsnummer as fnr_kopi from {{ ref('int_arbeidsforhold_kvartal') }}"
+    ),
     "intermediate/int_skrivefeil.sql": "select kvartal from {{ ref('int_kvartaler') }}",
     "intermediate/int_pseudonym_erklaert.sql": (
         "select {{ pseudonymize('fodselsnummer') }} as pseudonym from {{ ref('int_arbeidsforhold_kvartal') }}"
@@ -139,7 +141,8 @@ def test_declaration_contradicting_lineage_is_refused(planted_output: str) -> No
     line = next(line for line in planted_output.splitlines() if line.startswith("  int_feil_erklaert "))
     assert line == (
         "  int_feil_erklaert (models/intermediate/_planted.yml:6): column fnr_kopi: declared NOT_PERSONAL_DATA but "
-        f"built from {FNR} ({PERSONAL}): declare {PERSONAL}, or pseudonymise (pseudonymize macro) or aggregate the column"
+        f"built from {FNR} ({PERSONAL}): declare {PERSONAL}, "
+        "or pseudonymise (pseudonymize macro) or aggregate the column"
     )
 
 
