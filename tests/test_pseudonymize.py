@@ -154,3 +154,26 @@ class TestDevelopmentKey:
         (tmp_path / KEY_FILE).write_text("kort\n", encoding="utf-8")
         with pytest.raises(UserError, match="holds a key of 4 bytes: delete the file"):
             ensure_key("duckdb", tmp_path)
+
+
+def test_bigquery_form_computes_the_same_hmac(project_copy: Path) -> None:
+    """BigQuery can't run here: its rendered SQL is read with sqlglot's BigQuery dialect (SHA256 returns BYTES there),
+    translated to DuckDB and run; the guard must also recognise its shape as pseudonymisation."""
+    import sqlglot
+
+    from dataprodukt.privacy import HASHES, _is_pseudonymisation
+    from tests.test_suppression import compile_inline
+
+    key = KEYS[1].encode("utf-8").ljust(64, b"\0")
+    ipad, opad = bytes(byte ^ 0x36 for byte in key).hex(), bytes(byte ^ 0x5C for byte in key).hex()
+    rendered = compile_inline(project_copy, f"{{{{ bigquery__pseudonymize('verdi', '{ipad}', '{opad}') }}}}")
+    query = sqlglot.parse_one(f"select {rendered} as pseudonym from proeve", read="bigquery")
+    outer = next(query.find_all(*HASHES))
+    assert _is_pseudonymisation(outer)
+    # ASCII only: sqlglot writes BigQuery's CAST(STRING AS BYTES) (UTF-8) as DuckDB's CAST(... AS BLOB), which
+    # refuses other characters; the engines' own runs above cover non-ASCII text
+    values = [value for value in VALUES if value.isascii()]
+    with duckdb.connect() as connection:
+        connection.execute("create table proeve as select unnest(?::varchar[]) as verdi", [values])
+        got = [row[0] for row in connection.sql(query.sql(dialect="duckdb")).fetchall()]
+    assert got == [expected(KEYS[1], value) for value in values]

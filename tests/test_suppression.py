@@ -159,3 +159,12 @@ def test_same_suppression_on_postgres(
     connection.close()
     assert on_postgres == suppress(compiled[12], cells)
     assert any(prikket == "SEKUNDAER" for _, _, prikket in on_postgres.values())
+
+
+def test_compiled_suppression_is_bigquery_sql(compiled: dict[int, str]) -> None:
+    """The macro has no engine-specific branch: the SQL compiled here must also be valid BigQuery SQL."""
+    import sqlglot
+
+    for sql in compiled.values():
+        tree = sqlglot.parse_one(sql, read="bigquery")
+        assert tree.find(sqlglot.exp.Window) is not None
