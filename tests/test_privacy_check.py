@@ -8,6 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from dataprodukt.checks import privacy as privacy_check
+from dataprodukt.dbt_session import DbtSession
+from dataprodukt.errors import UserError
+from dataprodukt.privacy import classify
+from dataprodukt.project import Project
 from tests.conftest import BuiltExample, copy_project, run_cli
 
 PERSONAL = "NON_PSEUDONYMISED_ENCRYPTED_PERSONAL_DATA"
@@ -109,8 +114,13 @@ PASSING = ["int_aapen_aggregert", "int_aapen_aggregert_pseudonym", "int_pseudony
 
 
 @pytest.fixture(scope="module")
-def planted_output(tmp_path_factory: pytest.TempPathFactory) -> str:
-    root = copy_project(tmp_path_factory.mktemp("planted"))
+def planted_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_project(tmp_path_factory.mktemp("planted"))
+
+
+@pytest.fixture(scope="module")
+def planted_output(planted_root: Path) -> str:
+    root = planted_root
     for path, sql in PLANTED.items():
         (root / "models" / path).write_text(textwrap.dedent(sql).strip() + "\n", encoding="utf-8")
     (root / "models" / "intermediate" / "_planted.yml").write_text(DECLARATIONS, encoding="utf-8")
@@ -172,3 +182,55 @@ def test_full_check_fails_on_a_planted_violation(project_copy: Path) -> None:
 def test_example_passes_the_guard(example_duckdb: BuiltExample) -> None:
     result = example_duckdb.cli("check")
     assert "check privacy: ok" in result.stdout
+
+
+@pytest.fixture
+def session_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A DbtSession sets dbt's variables in this process: give them back afterwards."""
+    for name in ("DBT_PROFILES_DIR", "DBT_PROJECT_DIR", "DBT_TARGET", "DATAPRODUKT_PSEUDONYM_KEY"):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+
+
+@pytest.mark.usefixtures("session_env")
+def test_main_job_step_stops_before_publishing(planted_root: Path, planted_output: str) -> None:
+    with pytest.raises(UserError, match=r"^privacy check failed, nothing published: aapen_direkte \(.*\(and 12 more\)"):
+        privacy_check.step(Project(planted_root), DbtSession(Project(planted_root)))
+
+
+@pytest.mark.usefixtures("session_env")
+def test_main_job_step_passes_the_example(example_duckdb: BuiltExample) -> None:
+    privacy_check.step(Project(example_duckdb.root), DbtSession(Project(example_duckdb.root)))
+
+
+def test_classify_gives_the_datadoc_export_every_column(example_duckdb: BuiltExample) -> None:
+    import json
+
+    manifest = json.loads((example_duckdb.root / "target" / "manifest.json").read_text(encoding="utf-8"))
+    classes = classify(manifest)
+    personal = {key: value for key, value in classes.items() if value[0] != "NOT_PERSONAL_DATA"}
+    assert personal == {
+        ("model.sykefravaer.stg_aareg__arbeidsforhold", "fodselsnummer"): (PERSONAL, FNR),
+        ("snapshot.sykefravaer.hist_aareg__arbeidsforhold", "fodselsnummer"): (PERSONAL, FNR),
+        ("model.sykefravaer.int_arbeidsforhold_kvartal", "fodselsnummer"): (PERSONAL, FNR),
+        ("model.sykefravaer.stg_sykmelding__sykmeldinger", "fodselsnummer"): (
+            PERSONAL,
+            "stg_sykmelding__sykmeldinger.fodselsnummer",
+        ),
+        ("snapshot.sykefravaer.hist_sykmelding__sykmeldinger", "fodselsnummer"): (
+            PERSONAL,
+            "stg_sykmelding__sykmeldinger.fodselsnummer",
+        ),
+        ("model.sykefravaer.sykefravaer_person.v1", "person_pseudonym"): (PSEUDONYMISED, FNR),
+    }
+    published = {column for (unique_id, column) in classes if unique_id == "model.sykefravaer.sykefravaer.v1"}
+    assert published == {
+        "kvartal",
+        "naering_hovedomraade",
+        "fylkesnummer",
+        "antall_personer",
+        "avtalte_dagsverk",
+        "tapte_dagsverk",
+        "sykefravaersprosent",
+        "prikket",
+    }

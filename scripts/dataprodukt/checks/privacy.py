@@ -15,7 +15,10 @@ from typing import Any
 
 from dataprodukt.checks import CheckContext, Violation
 from dataprodukt.datasets import STATES
+from dataprodukt.dbt_session import DbtSession
+from dataprodukt.errors import UserError
 from dataprodukt.privacy import CLASSES, META_KEY, NOT_PERSONAL, RANK, trace
+from dataprodukt.project import Project
 
 NAME = "privacy"
 
@@ -114,3 +117,14 @@ def _yaml_line(context: CheckContext, path: str, column: str) -> int | None:
         if pattern.match(line):
             return number
     return None
+
+
+def step(project: Project, session: DbtSession) -> None:
+    """Main-job step after the build and before anything is exported or published: stop on any privacy violation."""
+    violations = sorted(run(CheckContext(project=project, manifest=session.manifest_json())))
+    if violations:
+        more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
+        raise UserError(
+            f"privacy check failed, nothing published: {violations[0]}{more}; "
+            "run `dataprodukt check --only privacy` for every violation"
+        )
