@@ -133,7 +133,7 @@ def trace(manifest: dict[str, Any]) -> Lineage:
         declared = _declared(unique_id, node, lineage)
         try:
             computed = _compute(unique_id, node, nodes, relations, lineage, dialect)
-        except (SqlglotError, RecursionError, ValueError, KeyError) as error:
+        except Exception as error:  # any failure to analyse must fail closed, never crash the check
             reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             lineage.problems[unique_id] = reason[:300]
             inputs = [o for parent in _parents(node) for o in lineage.columns.get(parent, {}).values()]
@@ -332,21 +332,34 @@ class _Tracer:
         return self.relations.get(tuple(part.name.lower() for part in table.parts))
 
     def column(self, column: exp.Column, scope: Scope) -> Origin:
+        name = column.name.lower()
         current: Scope | None = scope
         while current is not None:
-            source = current.sources.get(column.table) if column.table else None
-            if source is None and not column.table and len(current.sources) == 1:
-                source = next(iter(current.sources.values()))
-            if source is not None:
-                if isinstance(source, Scope):
-                    return self.output(source, column.name.lower())
-                unique_id = self._table(source)
-                if unique_id is None:
-                    return NOT  # a table function or a relation dbt does not know: nothing declared there
-                columns = self.lineage.columns.get(unique_id, {})
-                return columns.get(column.name.lower()) or most(columns.values())
+            if column.table:
+                source = current.sources.get(column.table)
+                if source is not None:
+                    return self.from_source(source, name, exact=True) or NOT
+            else:
+                # unqualified (qualify could not place it): the worst of every source that has such a column
+                found = [self.from_source(source, name, exact=False) for source in current.sources.values()]
+                if any(origin is not None for origin in found):
+                    return most(origin for origin in found if origin is not None)
             current = current.parent
         return NOT
+
+    def from_source(self, source: Any, name: str, exact: bool) -> Origin | None:
+        """The origin of column ``name`` read from ``source``; None when the source has no such column (inexact)."""
+        if isinstance(source, Scope):
+            if name in _output_names(source) or exact:
+                return self.output(source, name)
+            return None
+        unique_id = self._table(source)
+        if unique_id is None:
+            return NOT if exact else None  # a table function or a relation dbt does not know: nothing declared there
+        columns = self.lineage.columns.get(unique_id, {})
+        if name in columns:
+            return columns[name]
+        return most(columns.values()) if exact else None
 
     def expression(self, node: exp.Expression, scope: Scope) -> Origin:
         if isinstance(node, exp.Column):
