@@ -234,3 +234,19 @@ def test_classify_gives_the_datadoc_export_every_column(example_duckdb: BuiltExa
         "sykefravaersprosent",
         "prikket",
     }
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_example_on_postgres_passes_the_guard_with_the_same_classes(
+    example_postgres: BuiltExample, example_duckdb: BuiltExample
+) -> None:
+    import json
+
+    assert "check privacy: ok" in example_postgres.cli("check").stdout
+
+    def personal(example: BuiltExample) -> dict[tuple[str, str], tuple[str, str | None]]:
+        manifest = json.loads((example.root / "target" / "manifest.json").read_text(encoding="utf-8"))
+        return {key: value for key, value in classify(manifest).items() if value[0] != "NOT_PERSONAL_DATA"}
+
+    assert personal(example_postgres) == personal(example_duckdb)
