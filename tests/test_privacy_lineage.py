@@ -133,3 +133,14 @@ def test_declaration_above_lineage_wins_and_below_is_kept_for_the_check() -> Non
     assert lineage.columns["model.p.siste"]["navn"].upstream == "siste.navn"
     assert lineage.columns["model.p.siste"]["fodselsnummer"].klass == PERSONAL
     assert lineage.declared[("model.p.siste", "fodselsnummer")] == NOT_PERSONAL
+
+
+def test_classify_refuses_a_manifest_without_compiled_sql() -> None:
+    from dataprodukt.errors import UserError
+    from dataprodukt.privacy import classify
+
+    data = manifest("duckdb", "select fodselsnummer from {stg}")
+    assert classify(data)[("model.p.siste", "fodselsnummer")] == (PERSONAL, "raw.person.fnr")
+    del data["nodes"]["model.p.siste"]["compiled_code"]
+    with pytest.raises(UserError, match=r"no compiled SQL for 1 model\(s\) \(siste\)"):
+        classify(data)

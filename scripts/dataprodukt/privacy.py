@@ -33,6 +33,8 @@ from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, build_scope
 
+from dataprodukt.errors import UserError
+
 NOT_PERSONAL = "NOT_PERSONAL_DATA"
 PSEUDONYMISED = "PSEUDONYMISED_ENCRYPTED_PERSONAL_DATA"
 PERSONAL = "NON_PSEUDONYMISED_ENCRYPTED_PERSONAL_DATA"
@@ -105,6 +107,16 @@ class Lineage:
 def classify(manifest: dict[str, Any]) -> dict[tuple[str, str], tuple[str, str | None]]:
     """``(unique_id, column) -> (is_personal_data, upstream column or None)`` for every source, seed, snapshot and
     model of a compiled manifest (``compiled_code`` present: after ``dbt compile``, ``run`` or ``build``)."""
+    uncompiled = sorted(
+        node["name"]
+        for node in manifest.get("nodes", {}).values()
+        if node.get("resource_type") == "model" and not node.get("compiled_code")
+    )
+    if uncompiled:
+        raise UserError(
+            f"the manifest has no compiled SQL for {len(uncompiled)} model(s) ({', '.join(uncompiled[:5])}): "
+            "classify a manifest written by `dbt compile`, `dbt build` or `dbt docs generate` over the whole project"
+        )
     lineage = trace(manifest)
     return {
         (unique_id, column): (origin.klass, origin.upstream)
