@@ -33,7 +33,12 @@ def is_open(node: dict[str, Any]) -> bool:
 def run(context: CheckContext) -> list[Violation]:
     lineage = trace(context.manifest)
     violations = []
-    for node in [*context.nodes("model"), *context.nodes("snapshot"), *context.nodes("seed")]:
+    sources = [
+        source
+        for source in context.manifest.get("sources", {}).values()
+        if source.get("package_name") == context.package_name
+    ]
+    for node in [*sources, *context.nodes("model"), *context.nodes("snapshot"), *context.nodes("seed")]:
         unique_id, name = node["unique_id"], node["name"]
         sql_path = str(node["original_file_path"])
         yaml_path = str(node.get("patch_path") or sql_path).split("://", 1)[-1]
