@@ -24,7 +24,7 @@ samlet as (
     select
         ---------- ids
         arbeidsforhold_kvartal.arbeidsforhold_id,
-        arbeidsforhold_kvartal.fodselsnummer,
+        {{ pseudonymize('arbeidsforhold_kvartal.fodselsnummer') }} as person_pseudonym,
         arbeidsforhold_kvartal.organisasjonsnummer,
 
         ---------- dimensions

@@ -13,7 +13,7 @@ per_celle as (
         kvartal,
         naering_hovedomraade,
         fylkesnummer,
-        count(distinct fodselsnummer) as antall_personer,
+        count(distinct person_pseudonym) as antall_personer,
         cast(sum(avtalte_dagsverk) as {{ dbt.type_numeric() }}) as avtalte_dagsverk,
         cast(sum(tapte_dagsverk) as {{ dbt.type_numeric() }}) as tapte_dagsverk
 

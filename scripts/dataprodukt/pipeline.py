@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dataprodukt import catalog_site, generator, loader, publish, runlog
+from dataprodukt.checks import privacy as privacy_check
 from dataprodukt.datadoc import export as datadoc_export
 from dataprodukt.dbt_session import DbtSession
 from dataprodukt.errors import UserError
@@ -147,6 +148,8 @@ def _run_steps(
 # Steps after the build, in order; each takes (project, session).
 POST_BUILD_STEPS: list[tuple[str, Callable[[Project, DbtSession], Any]]] = [
     ("dbt source freshness", runlog.check_freshness),
+    # personal data must not reach an open table: checked before anything is published
+    ("privacy check", privacy_check.step),
     ("publish: export, register, latest alias", publish.publish),
     ("export metadata (Datadoc)", datadoc_export.step),
     ("catalog page", catalog_site.step),

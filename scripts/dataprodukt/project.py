@@ -87,3 +87,7 @@ class Project:
         os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
         os.environ["DBT_TARGET"] = self.target
         self.build_dir.mkdir(parents=True, exist_ok=True)
+        # the pseudonymize macro's key: the environment's, or a local development key for duckdb/postgres
+        from dataprodukt.pseudonym_key import ensure_key
+
+        ensure_key(self.target, self.build_dir)
