@@ -137,7 +137,7 @@ def publish(project: Project, session: DbtSession | None = None) -> Outcome:
         import json
 
         for product in sorted({dataset.product for dataset in datasets}):
-            storage.replace(manifest_path(product), json.dumps(manifest).encode("utf-8"))
+            storage.replace(manifest_path(product), json.dumps(shareable_manifest(manifest)).encode("utf-8"))
             _say(f"manifest of this publication (the state CI compares with): {storage.uri(manifest_path(product))}")
     for note in outcome.notes:
         _say(f"note: {note}")
@@ -239,3 +239,17 @@ def _copy_latest(storage: Storage, dataset: Dataset) -> bool:
 def step(project: Project, session: DbtSession) -> Any:
     """The pipeline step: ``("publish", publish.step)`` after ``dbt docs generate``."""
     return publish(project, session)
+
+
+def shareable_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The manifest without compiled SQL, to be stored beside published data.
+
+    Compiled SQL holds what macros rendered from secrets (the pseudonymisation key's pads, see
+    docs/privacy.md), so it never leaves the build folder. dbt's state comparison reads the raw code and
+    checksums, which stay.
+    """
+    nodes = {
+        unique_id: {key: value for key, value in node.items() if key not in {"compiled_code", "compiled_sql"}}
+        for unique_id, node in manifest.get("nodes", {}).items()
+    }
+    return {**manifest, "nodes": nodes}
