@@ -18,18 +18,30 @@ from dataprodukt.errors import UserError
 INCOMING_SUFFIX = "__innlasting"
 
 
+def _client(credentials: Any) -> Any:
+    """The client dbt-bigquery would make, without its fallback of an interactive `gcloud auth` login."""
+    from dbt.adapters.bigquery.credentials import create_google_credentials
+    from google.api_core.client_options import ClientOptions
+    from google.cloud import bigquery
+
+    return bigquery.Client(
+        credentials.execution_project or credentials.database,
+        create_google_credentials(credentials),
+        location=getattr(credentials, "location", None),
+        client_options=ClientOptions(quota_project_id=credentials.quota_project, api_endpoint=credentials.api_endpoint),
+    )
+
+
 class BigQueryWarehouse:
     kind = "bigquery"
 
     def __init__(self, credentials: Any) -> None:
-        from dbt.adapters.bigquery.clients import create_bigquery_client
-
         self.project = str(credentials.database)
         self.location = getattr(credentials, "location", None)
         self.endpoint = getattr(credentials, "api_endpoint", None)
         self.maximum_bytes_billed = getattr(credentials, "maximum_bytes_billed", None)
         try:
-            self.client = create_bigquery_client(credentials)
+            self.client = _client(credentials)
         except Exception as error:
             raise UserError(
                 f"can't make a BigQuery client for project {self.project} (method {credentials.method}): "
@@ -50,7 +62,8 @@ class BigQueryWarehouse:
         try:
             return self.client.query(sql, job_config=config, location=self.location).result()
         except exceptions.GoogleAPICallError as error:
-            raise UserError(f"{self._where()}: {error.message} in: {' '.join(sql.split())[:200]}") from error
+            reason = " ".join(str(error.message).split())
+            raise UserError(f"{self._where()}: {reason} in: {' '.join(sql.split())[:200]}") from error
         except (ConnectionError, OSError) as error:
             raise UserError(
                 f"can't reach {self._where()}: {error}. Start the emulator (`dataprodukt bq-emulator start`) "
@@ -89,7 +102,8 @@ class BigQueryWarehouse:
                 job = self.client.load_table_from_file(handle, table, job_config=config, location=self.location)
             job.result()
         except exceptions.GoogleAPICallError as error:
-            raise UserError(f"{path}: the load job into {table} failed on {self._where()}: {error.message}") from error
+            reason = " ".join(str(error.message).split())
+            raise UserError(f"{path}: the load job into {table} failed on {self._where()}: {reason}") from error
 
     def replace_tables(self, schema: str, files: dict[str, tuple[Path, Sequence[str]]]) -> dict[str, int]:
         """Load every file into a side table, then replace the raw tables from them; return rows per table."""

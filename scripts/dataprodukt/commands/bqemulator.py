@@ -1,4 +1,4 @@
-"""``dataprodukt bq-emulator start|stop|status``: a BigQuery emulator on this machine for the bigquery_emulator target."""
+"""``dataprodukt bq-emulator start|stop|status``: a local BigQuery emulator for the bigquery_emulator target."""
 
 from __future__ import annotations
 
