@@ -70,7 +70,6 @@ class Emulator:
         return {
             "BQ_EMULATOR_ENDPOINT": self.endpoint,
             "BQ_EMULATOR_PROJECT": self.project,
-            "BIGQUERY_EMULATOR_HOST": self.endpoint,
         }
 
 
@@ -280,10 +279,10 @@ def status(emulator: Emulator) -> str:
     return "stopped"
 
 
-def from_state(state_dir: Path, project: str = DEFAULT_PROJECT) -> Emulator:
+def from_state(state_dir: Path, project: str = DEFAULT_PROJECT, venv_dir: Path | None = None) -> Emulator:
     """The emulator recorded in ``state_dir`` (its ports), or the default ports."""
-    probe = Emulator(state_dir, project=project)
+    probe = Emulator(state_dir, project=project, venv_dir=venv_dir)
     state = _read_state(probe)
     if not state:
         return probe
-    return Emulator(state_dir, int(state["rest_port"]), int(state["grpc_port"]), project)
+    return Emulator(state_dir, int(state["rest_port"]), int(state["grpc_port"]), project, venv_dir)

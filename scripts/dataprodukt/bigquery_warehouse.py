@@ -102,7 +102,7 @@ class BigQueryWarehouse:
                 job = self.client.load_table_from_file(handle, table, job_config=config, location=self.location)
             job.result()
         except exceptions.GoogleAPICallError as error:
-            reason = " ".join(str(error.message).split())
+            reason = " ".join(str(error.message).split())[:400]
             raise UserError(f"{path}: the load job into {table} failed on {self._where()}: {reason}") from error
 
     def replace_tables(self, schema: str, files: dict[str, tuple[Path, Sequence[str]]]) -> dict[str, int]:

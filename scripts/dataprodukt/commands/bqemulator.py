@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 from typing import Any
 
 from dataprodukt import bigquery_emulator
@@ -14,9 +15,11 @@ def _emulator(args: argparse.Namespace) -> bigquery_emulator.Emulator:
     found = project(args)
     state_dir = found.build_dir / "bqemulator"
     name = os.environ.get("BQ_EMULATOR_PROJECT", bigquery_emulator.DEFAULT_PROJECT)
+    # BQ_EMULATOR_VENV reuses an emulator virtualenv made elsewhere (e.g. by another copy of the project)
+    venv = Path(os.environ["BQ_EMULATOR_VENV"]) if os.environ.get("BQ_EMULATOR_VENV") else None
     if args.action == "start":
-        return bigquery_emulator.Emulator(state_dir, args.port, args.grpc_port, name)
-    return bigquery_emulator.from_state(state_dir, name)
+        return bigquery_emulator.Emulator(state_dir, args.port, args.grpc_port, name, venv)
+    return bigquery_emulator.from_state(state_dir, name, venv)
 
 
 def _handle(args: argparse.Namespace) -> int:
