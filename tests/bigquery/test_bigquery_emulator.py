@@ -168,4 +168,4 @@ def test_bq_emulator_verb_starts_reports_and_stops(tmp_path: Path) -> None:
     assert "stopped" in stopped.stdout
     after = run_cli(project, "bq-emulator", "status", env=env, check=False)
     assert after.returncode == 1
-    assert "stopped" in after.stdout
+    assert f"127.0.0.1:{port}" not in after.stdout
