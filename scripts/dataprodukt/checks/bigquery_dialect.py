@@ -78,8 +78,8 @@ DATE_PARTS = frozenset({"ISODOW", "DOW"})
 def find_problems(sql: str) -> list[tuple[int, str, str]]:
     """(line, construct, what to write instead) for every non-BigQuery construct, and parse errors, in ``sql``."""
     import sqlglot
+    from sqlglot import TokenType
     from sqlglot.errors import ParseError, TokenError
-    from sqlglot.tokens import TokenType
 
     dialect = sqlglot.Dialect.get_or_raise("bigquery")
     try:
