@@ -34,6 +34,7 @@ def _client(credentials: Any) -> Any:
 
 class BigQueryWarehouse:
     kind = "bigquery"
+    text_type = "string"
 
     def __init__(self, credentials: Any) -> None:
         self.project = str(credentials.database)

@@ -91,7 +91,7 @@ def fingerprint(files: dict[str, tuple[Path, list[str]]]) -> str:
 def loaded_batches(warehouse: Warehouse) -> dict[str, str]:
     """batch name -> content fingerprint, for the batches already loaded into this warehouse."""
     warehouse.execute(f"create schema if not exists {RAW_SCHEMA}")
-    text = "string" if warehouse.kind == "bigquery" else "varchar"
+    text = warehouse.text_type
     warehouse.execute(
         f"create table if not exists {RAW_SCHEMA}.{LOAD_LOG} "
         f"(batch {text}(40), fingerprint {text}(64), row_counts {text}(2000), loaded_at {text}(40))"

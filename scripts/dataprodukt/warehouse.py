@@ -20,6 +20,8 @@ class Warehouse(Protocol):
     """The few operations the tooling needs from a target."""
 
     kind: str
+    # the text type in this warehouse's DDL (varchar; BigQuery: string), for tables the tooling creates itself
+    text_type: str
 
     def query(self, sql: str) -> list[tuple[Any, ...]]: ...
 
@@ -86,6 +88,7 @@ def connected(project: Project) -> Iterator[Warehouse]:
 
 class DuckDBWarehouse:
     kind = "duckdb"
+    text_type = "varchar"
 
     def __init__(self, path: Path) -> None:
         import duckdb
@@ -129,6 +132,7 @@ class DuckDBWarehouse:
 
 class PostgresWarehouse:
     kind = "postgres"
+    text_type = "varchar"
 
     def __init__(self, credentials: Any) -> None:
         import psycopg2
