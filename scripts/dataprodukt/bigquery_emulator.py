@@ -279,6 +279,16 @@ def status(emulator: Emulator) -> str:
     return "stopped"
 
 
+def require_running(endpoint: str | None = None) -> None:
+    """Fail at once, with what to do, when the emulator target's endpoint does not answer (dbt would hang retrying)."""
+    endpoint = endpoint or os.environ.get("BQ_EMULATOR_ENDPOINT") or f"http://127.0.0.1:{DEFAULT_REST_PORT}"
+    if not healthy(endpoint, timeout=3.0):
+        raise UserError(
+            f"target bigquery_emulator: no BigQuery emulator answers at {endpoint}: start it with "
+            "`dataprodukt bq-emulator start` (or set BQ_EMULATOR_ENDPOINT to where it runs)"
+        )
+
+
 def from_state(state_dir: Path, project: str = DEFAULT_PROJECT, venv_dir: Path | None = None) -> Emulator:
     """The emulator recorded in ``state_dir`` (its ports), or the default ports."""
     probe = Emulator(state_dir, project=project, venv_dir=venv_dir)

@@ -87,3 +87,7 @@ class Project:
         os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
         os.environ["DBT_TARGET"] = self.target
         self.build_dir.mkdir(parents=True, exist_ok=True)
+        if self.target == "bigquery_emulator":
+            from dataprodukt.bigquery_emulator import require_running
+
+            require_running()

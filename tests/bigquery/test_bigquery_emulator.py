@@ -169,3 +169,16 @@ def test_bq_emulator_verb_starts_reports_and_stops(tmp_path: Path) -> None:
     after = run_cli(project, "bq-emulator", "status", env=env, check=False)
     assert after.returncode == 1
     assert f"127.0.0.1:{port}" not in after.stdout
+
+
+def test_emulator_target_without_an_emulator_fails_at_once_saying_what_to_do(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    endpoint = f"http://127.0.0.1:{free_port()}"
+    result = run_cli(
+        project, "check", "--target", "bigquery_emulator", env=clean_env(BQ_EMULATOR_ENDPOINT=endpoint), check=False
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"dataprodukt check: error: target bigquery_emulator: no BigQuery emulator answers at {endpoint}: "
+        "start it with `dataprodukt bq-emulator start` (or set BQ_EMULATOR_ENDPOINT to where it runs)"
+    )
