@@ -4,5 +4,5 @@
     The emulator's work-arounds in this folder apply only then; production runs take dbt-bigquery's own macros.
 -#}
 {%- macro is_bigquery_emulator() -%}
-    {{ return(target.type == 'bigquery' and (target.name == 'bigquery_emulator' or var('bigquery_emulator', false) | as_bool)) }}
+    {{ return(target.type == 'bigquery' and (target.name == 'bigquery_emulator' or var('bigquery_emulator', false) in [true, 'true', 'True'])) }}
 {%- endmacro -%}
