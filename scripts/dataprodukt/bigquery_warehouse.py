@@ -71,6 +71,12 @@ class BigQueryWarehouse:
                 "or check the network and credentials"
             ) from error
 
+    @staticmethod
+    def text_literal(value: str) -> str:
+        """A BigQuery string literal: BigQuery escapes with backslashes (a doubled quote is not an escape there)."""
+        escaped = value.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n").replace("\r", "\\r")
+        return "'" + escaped + "'"
+
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         return [tuple(row.values()) for row in self._run(sql)]
 

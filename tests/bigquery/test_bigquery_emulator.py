@@ -209,3 +209,22 @@ def test_production_runs_take_dbt_bigquerys_own_macros(tmp_path: Path, bq_emulat
     assert "OK loaded seed file kodeverk.diagnosegrupper" in seed  # a description without parentheses passes
     assert "ERROR loading seed file kodeverk.fylker" in seed  # "(kodeliste)" breaks the emulator's parser
     assert "__TABLES__ was not found" in docs
+
+
+TRICKY_TEXTS = ["it's", "back\\slash", "line\nbreak", 'quote " and æøå', '{"json": "a \\"b\\" c"}', "''", "\\'"]
+
+
+def test_text_literals_round_trip_on_bigquery(bq_warehouse: Any) -> None:
+    for text in TRICKY_TEXTS:
+        assert bq_warehouse.query(f"select {bq_warehouse.text_literal(text)} as value") == [(text,)], text
+
+
+def test_text_literals_round_trip_on_duckdb(tmp_path: Path) -> None:
+    from dataprodukt.warehouse import DuckDBWarehouse
+
+    warehouse = DuckDBWarehouse(tmp_path / "literal.duckdb")
+    try:
+        for text in TRICKY_TEXTS:
+            assert warehouse.query(f"select {warehouse.text_literal(text)} as value") == [(text,)], text
+    finally:
+        warehouse.close()
