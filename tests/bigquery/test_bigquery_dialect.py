@@ -48,7 +48,7 @@ def test_bigquery_sql_passes(sql: str) -> None:
 
 
 @pytest.mark.bigquery
-def test_planted_duckdb_only_model_is_caught_and_the_example_is_clean(
+def test_planted_duckdb_only_model_and_test_are_caught_and_the_example_is_clean(
     tmp_path: Path, bq_emulator: bigquery_emulator.Emulator
 ) -> None:
     project = copy_project(tmp_path / "project")
@@ -57,6 +57,10 @@ def test_planted_duckdb_only_model_is_caught_and_the_example_is_clean(
         "select strptime('2024-01-01', '%Y-%m-%d') as dato, cast(1 as varchar) as tekst\n",
         encoding="utf-8",
     )
+    (project / "tests" / "dbt").mkdir(parents=True, exist_ok=True)
+    (project / "tests" / "dbt" / "assert_planted_kvartal.sql").write_text(
+        "select * from {{ ref('int_kvartaler') }} where kvartal::varchar = ''\n", encoding="utf-8"
+    )
     env = clean_env(**bq_emulator.env())
     result = run_cli(
         project, "check", "--target", "bigquery_emulator", "--only", "bigquery_dialect", env=env, check=False
@@ -64,6 +68,10 @@ def test_planted_duckdb_only_model_is_caught_and_the_example_is_clean(
     assert result.returncode == 1, result.stdout + result.stderr
     flagged = [line.strip() for line in result.stdout.splitlines() if line.startswith("  ")]
     assert flagged == [
+        "assert_planted_kvartal (tests/dbt/assert_planted_kvartal.sql): ::: not BigQuery (line 1 of the compiled SQL): "
+        "write cast(x as type)",
+        "assert_planted_kvartal (tests/dbt/assert_planted_kvartal.sql): type varchar: not BigQuery (line 1 of the "
+        "compiled SQL): write string (dbt.type_string())",
         "int_planted (models/intermediate/int_planted.sql): strptime(): not BigQuery (line 2 of the compiled SQL): "
         "write parse_date / parse_timestamp",
         "int_planted (models/intermediate/int_planted.sql): type varchar: not BigQuery (line 2 of the compiled SQL): "

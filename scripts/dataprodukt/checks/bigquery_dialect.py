@@ -1,5 +1,5 @@
-"""Compiled SQL is BigQuery's own: every model and history compiled for a BigQuery target parses with sqlglot's
-BigQuery dialect, and uses no DuckDB- or PostgreSQL-only function, type or operator.
+"""Compiled SQL is BigQuery's own: every model, history and data test compiled for a BigQuery target parses with
+sqlglot's BigQuery dialect, and uses no DuckDB- or PostgreSQL-only function, type or operator.
 
 The BigQuery emulator runs on DuckDB and accepts much that real BigQuery rejects, so a green run on it does not
 prove the SQL. This check reads the SQL dbt compiled for BigQuery, so it runs when the check is compiled for a
@@ -129,7 +129,8 @@ def find_problems(sql: str) -> list[tuple[int, str, str]]:
 
 
 def _checked_nodes(context: CheckContext) -> list[dict[str, Any]]:
-    return [*context.nodes("model"), *context.nodes("snapshot")]
+    """Everything that runs as SQL on BigQuery: models, histories and data tests (generic tests included)."""
+    return [*context.nodes("model"), *context.nodes("snapshot"), *context.nodes("test")]
 
 
 def run(context: CheckContext) -> list[Violation]:
