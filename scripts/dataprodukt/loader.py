@@ -91,9 +91,10 @@ def fingerprint(files: dict[str, tuple[Path, list[str]]]) -> str:
 def loaded_batches(warehouse: Warehouse) -> dict[str, str]:
     """batch name -> content fingerprint, for the batches already loaded into this warehouse."""
     warehouse.execute(f"create schema if not exists {RAW_SCHEMA}")
+    text = warehouse.text_type
     warehouse.execute(
         f"create table if not exists {RAW_SCHEMA}.{LOAD_LOG} "
-        "(batch varchar(40), fingerprint varchar(64), row_counts varchar(2000), loaded_at varchar(40))"
+        f"(batch {text}(40), fingerprint {text}(64), row_counts {text}(2000), loaded_at {text}(40))"
     )
     return {
         str(batch): str(fp) for batch, fp in warehouse.query(f"select batch, fingerprint from {RAW_SCHEMA}.{LOAD_LOG}")

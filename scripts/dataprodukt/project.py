@@ -91,3 +91,7 @@ class Project:
         from dataprodukt.pseudonym_key import ensure_key
 
         ensure_key(self.target, self.build_dir)
+        if self.target == "bigquery_emulator":
+            from dataprodukt.bigquery_emulator import require_running
+
+            require_running()

@@ -21,6 +21,12 @@ class Warehouse(Protocol):
     """The few operations the tooling needs from a target."""
 
     kind: str
+    # the text type in this warehouse's DDL (varchar; BigQuery: string), for tables the tooling creates itself
+    text_type: str
+
+    def text_literal(self, value: str) -> str:
+        """``value`` as a string literal in this warehouse's SQL (quotes, backslashes, newlines escaped)."""
+        ...
 
     def query(self, sql: str) -> list[tuple[Any, ...]]: ...
 
@@ -72,6 +78,11 @@ def _require_rendered(project: Project, credentials: Any) -> None:
             )
 
 
+def standard_text_literal(value: str) -> str:
+    """A standard SQL string literal (DuckDB, PostgreSQL): a quote is doubled, everything else is as it is."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 def connect(project: Project) -> Warehouse:
     """Open a connection to the project's target, or say clearly why it can't be reached."""
     credentials = profile_credentials(project)
@@ -100,6 +111,8 @@ def connected(project: Project) -> Iterator[Warehouse]:
 
 class DuckDBWarehouse:
     kind = "duckdb"
+    text_type = "varchar"
+    text_literal = staticmethod(standard_text_literal)
 
     def __init__(self, path: Path) -> None:
         import duckdb
@@ -143,6 +156,8 @@ class DuckDBWarehouse:
 
 class PostgresWarehouse:
     kind = "postgres"
+    text_type = "varchar"
+    text_literal = staticmethod(standard_text_literal)
 
     def __init__(self, credentials: Any) -> None:
         import psycopg2
