@@ -12,13 +12,14 @@ UV_VERSION := 0.13.9
 export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: help install run test check lint format bench clean
+.PHONY: help install run test check lint format bench clean status catalog publish bq-emulator bq-emulator-stop
 
 help:
 	@echo "make run     build the example data product on DuckDB and export its metadata (creates .venv if missing)"
 	@echo "make test    run every test (DuckDB, a local PostgreSQL started if needed)"
 	@echo "make check   run every convention check"
 	@echo "make lint    lint SQL and Python;  make format  fix what can be fixed"
+	@echo "make status  the last runs, failures, slowest models, volumes, stale sources"
 	@echo "make bench   print the benchmarks (not part of make test)"
 	@echo "make clean   remove build/, target/ and logs/"
 
@@ -58,8 +59,23 @@ format: install
 	$(BIN)/ruff format scripts tests benchmarks
 	$(BIN)/ruff check --fix scripts tests benchmarks
 
+status: install
+	$(BIN)/dataprodukt status
+
+catalog: install
+	$(BIN)/dataprodukt catalog
+
+publish: install
+	$(BIN)/dataprodukt publish
+
+bq-emulator: install
+	$(BIN)/dataprodukt bq-emulator start
+
+bq-emulator-stop: install
+	$(BIN)/dataprodukt bq-emulator stop
+
 bench: install
-	@echo "benchmarks: see BENCHMARKS.md"
+	$(BIN)/python benchmarks/run_all.py
 
 clean:
 	rm -rf build target logs
