@@ -5,7 +5,7 @@ folder under build/bench: the first run (every file new) and a re-run (nothing c
 time of this process (the machine may be shared), and describe + validate alone (no file system); sizes
 interleaved, best of --repeat. Prints a table and writes JSON.
 
-    .venv/bin/python scripts/bench_export.py [--sizes 1000 2000] [--repeat 3] [--out build/bench_export.json]
+    .venv/bin/python benchmarks/bench_export.py [--sizes 1000 2000] [--repeat 3] [--out build/bench_export.json]
 
 Goal: under 2 s at 1,000 models, and 2,000 takes at most 2.2 times as long.
 """
