@@ -219,19 +219,19 @@ def search_and_open_dataset(page: Any, url: str, screenshot: str) -> None:
     """The journey: search a variable, open its dataset, see versions, lineage and run status."""
     page.goto(url)
     assert page.locator("article.card").count() == 3
-    page.fill("#sok", "fodselsnummer")
+    page.fill("#sok", "person_pseudonym")
     cards = page.locator("article.card")
     assert cards.count() == 1
     assert cards.first.get_attribute("data-dataset") == "sykefravaer_person"
-    assert "Treff i variabler: fodselsnummer" in cards.first.inner_text()
+    assert "Treff i variabler: person_pseudonym" in cards.first.inner_text()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{screenshot}-search.png"), full_page=True)
 
     cards.first.locator("h2 a").click()
     page.wait_for_selector("#datasett")
     assert page.locator("#datasett h1").inner_text() == TITLES["sykefravaer_person"]
-    row = page.locator("#variabel-fodselsnummer").inner_text()
-    assert "Identifikator" in row and "Personopplysning, ikke pseudonymisert" in row and "Tekst" in row
+    row = page.locator("#variabel-person_pseudonym").inner_text()
+    assert "Identifikator" in row and "Personopplysning, pseudonymisert" in row and "Tekst" in row
     versions = page.locator("#versjoner tbody tr")
     assert versions.count() == 1
     version_text = versions.first.inner_text()
@@ -247,9 +247,9 @@ def search_and_open_dataset(page: Any, url: str, screenshot: str) -> None:
 
     # a variable hit leads straight to the variable's row
     page.go_back()
-    page.locator("article.card .hits a", has_text="fodselsnummer").click()
-    page.wait_for_selector("#variabel-fodselsnummer.valgt")
-    assert page.locator("#variabel-fodselsnummer").is_visible()
+    page.locator("article.card .hits a", has_text="person_pseudonym").click()
+    page.wait_for_selector("#variabel-person_pseudonym.valgt")
+    assert page.locator("#variabel-person_pseudonym").is_visible()
 
     # downstream lineage leads on to the statistics built from it
     page.locator("#avstamning a", has_text="sykefravaersprosent v1").click()
@@ -399,8 +399,15 @@ def test_dataset_stems_are_read_back(stem: str, parts: tuple[Any, ...]) -> None:
 
 
 def test_catalog_without_documents_or_register_uses_the_manifest(example_duckdb: BuiltExample, tmp_path: Path) -> None:
+    import duckdb
+
+    # the example as it was before anything was published: no documents, no files, no register
+    root = tmp_path / "project"
+    shutil.copytree(example_duckdb.root, root, ignore=shutil.ignore_patterns("logs", "storage", "catalog"))
+    with duckdb.connect(str(root / "build" / "sykefravaer.duckdb")) as connection:
+        connection.execute("drop schema if exists publisering cascade")
     out = tmp_path / "site"
-    result = example_duckdb.cli("catalog", "--out", str(out))
+    result = run_cli(root, "catalog", "--out", str(out))
     assert str(out / "index.html") in result.stdout
     data = json.loads((out / "katalog.json").read_text(encoding="utf-8"))
     assert [dataset["id"] for dataset in data["datasets"]] == [

@@ -15,6 +15,7 @@ import pytest
 
 from dataprodukt.errors import UserError
 from dataprodukt.pseudonym_key import KEY_FILE, KEY_VARIABLE, ensure_key
+from tests.support.relations import relation_name
 from tests.conftest import BuiltExample, clean_env
 
 VALUES = ["01017012345", "Ærlig Øst Å", "", "x" * 200]
@@ -115,10 +116,11 @@ def test_parse_needs_no_key(project_copy: Path) -> None:
 def test_main_job_pseudonymises_with_the_local_development_key(example_duckdb: BuiltExample) -> None:
     key = (example_duckdb.root / "build" / KEY_FILE).read_text(encoding="utf-8").strip()
     database = example_duckdb.root / "build" / "sykefravaer.duckdb"
+    person = relation_name(example_duckdb.root, "sykefravaer_person")
     with duckdb.connect(str(database), read_only=True) as connection:
         pairs = connection.sql(
             "select distinct person.person_pseudonym, arbeidsforhold.fodselsnummer "
-            "from klargjorte_data.sykefravaer_person_v1 as person "
+            f"from {person} as person "
             "inner join intermediate.int_arbeidsforhold_kvartal as arbeidsforhold "
             "using (arbeidsforhold_id, kvartal)"
         ).fetchall()

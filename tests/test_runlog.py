@@ -13,6 +13,7 @@ import pytest
 from dataprodukt.commands.status import table
 from dataprodukt.run_results import node_results
 from dataprodukt.runlog import literal
+from tests.support.relations import relation_name
 from tests.conftest import clean_env, run_cli
 from tests.runlog_job import run_job
 
@@ -62,7 +63,8 @@ def check_run_log(project: Path, env: dict[str, str], target: str) -> None:
         )
     )
     assert {"sykefravaer_person.v1", "sykefravaersprosent.v1", "sykefravaer.v1", "int_kvartaler"} <= set(built)
-    actual = query(project, env, target, "select count(*) from klargjorte_data.sykefravaer_person_v1")[0][0]
+    person = relation_name(project, "sykefravaer_person", quoted=False)
+    actual = query(project, env, target, f"select count(*) from {person}")[0][0]
     assert int(built["sykefravaer_person.v1"]) == int(actual) > 0
     freshness = query(project, env, target, "select source_name, table_name, status from drift.kildeferskhet")
     # the example's extracts are dated 2025, so both sources with a freshness rule are past warn_after
@@ -93,7 +95,7 @@ def check_run_log(project: Path, env: dict[str, str], target: str) -> None:
     assert 3 <= len(seconds) <= 10 and seconds == sorted(seconds, reverse=True)
     assert {line[1] for line in slowest if line} <= {"model", "seed", "snapshot"}
     volume = out[sections["Data volume"] : sections["Stale"]]
-    assert "klargjorte_data.sykefravaer_person_v1" in volume
+    assert person in volume
     assert f"{int(actual):,}".replace(",", " ") in volume
     stale = out[sections["Stale"] :]
     assert "aareg.arbeidsforhold" in stale and "sykmelding.sykmeldinger" in stale and "warn" in stale

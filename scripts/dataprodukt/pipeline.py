@@ -147,10 +147,11 @@ def _run_steps(
 
 # Steps after the build, in order; each takes (project, session).
 POST_BUILD_STEPS: list[tuple[str, Callable[[Project, DbtSession], Any]]] = [
-    ("dbt source freshness", runlog.check_freshness),
     # personal data must not reach an open table: checked before anything is published
     ("privacy check", privacy_check.step),
     ("publish: export, register, latest alias", publish.publish),
     ("export metadata (Datadoc)", datadoc_export.step),
     ("catalog page", catalog_site.step),
+    # last: `dbt source freshness` rewrites target/manifest.json without the compiled SQL the steps above read
+    ("dbt source freshness", runlog.check_freshness),
 ]

@@ -15,7 +15,7 @@ from typing import Any
 from dataprodukt.project import Project
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Violation:
     """One broken rule, printed as ``model (file:line): subject: rule``."""
 
@@ -25,6 +25,13 @@ class Violation:
     subject: str
     rule: str
     check: str = field(default="", compare=False)
+
+    def __lt__(self, other: Violation) -> bool:
+        """Sorted by model, file, line (a violation without a line first), subject, rule."""
+        return self._key() < other._key()
+
+    def _key(self) -> tuple[str, str, int, str, str]:
+        return (self.model, self.path, self.line or 0, self.subject, self.rule)
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
