@@ -15,8 +15,8 @@ import pytest
 
 from dataprodukt.errors import UserError
 from dataprodukt.pseudonym_key import KEY_FILE, KEY_VARIABLE, ensure_key
-from tests.support.relations import relation_name
 from tests.conftest import BuiltExample, clean_env
+from tests.support.relations import relation_name
 
 VALUES = ["01017012345", "Ærlig Øst Å", "", "x" * 200]
 KEYS = [

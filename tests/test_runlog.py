@@ -13,9 +13,9 @@ import pytest
 from dataprodukt.commands.status import table
 from dataprodukt.run_results import node_results
 from dataprodukt.runlog import literal
-from tests.support.relations import relation_name
 from tests.conftest import clean_env, run_cli
 from tests.runlog_job import run_job
+from tests.support.relations import relation_name
 
 FAILING_MODEL = "-- planted: reads a table that does not exist\nselect * from raw.finnes_ikke\n"
 
