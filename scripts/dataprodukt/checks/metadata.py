@@ -13,6 +13,7 @@ from typing import Any
 
 from dataprodukt.checks import CheckContext, Violation
 from dataprodukt.datadoc.describe import describe
+from dataprodukt.datadoc.export import personal_data_classes
 from dataprodukt.datadoc.lineage import Lineage
 from dataprodukt.datasets import published_datasets
 
@@ -34,7 +35,7 @@ def _path(node: dict[str, Any]) -> str:
 
 def run(context: CheckContext) -> list[Violation]:
     catalog_nodes = _catalog(context).get("nodes") or {}
-    lineage = Lineage(context.manifest)
+    lineage = Lineage(context.manifest, personal_data_classes(context.manifest))
     violations = []
     completeness = []
     for dataset in published_datasets(context.manifest):

@@ -61,7 +61,7 @@ def storage_uri(root: Path, storage: Path) -> str:
 
 
 def describe_all(artifacts: Artifacts, uri: str) -> list[DatasetDescription]:
-    lineage = Lineage(artifacts.manifest)
+    lineage = Lineage(artifacts.manifest, personal_data_classes(artifacts.manifest))
     return [
         describe(dataset, artifacts.catalog_columns(dataset.unique_id), lineage, uri)
         for dataset in published_datasets(artifacts.manifest)
@@ -183,3 +183,13 @@ def summary(project: Project, result: ExportResult) -> str:
         f"{result.changed_files} file(s) changed; {result.warehouse_rows} catalog row(s) in "
         f"{sinks.CATALOG_SCHEMA}.{sinks.CATALOG_TABLE} in {result.seconds:.2f}s"
     )
+
+
+def personal_data_classes(manifest: dict[str, Any]) -> dict[tuple[str, str], tuple[str, str | None]] | None:
+    """Column classes from the lineage of the compiled SQL; None for a manifest without compiled SQL."""
+    from dataprodukt.privacy import classify
+
+    try:
+        return classify(manifest)
+    except UserError:
+        return None

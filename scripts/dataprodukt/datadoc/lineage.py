@@ -2,6 +2,8 @@
 
 A column's description and meta come from its parents (model, snapshot, seed or source, in ``depends_on`` order):
 the first parent whose own lineage knows a column of the same name; what the node itself says wins, key by key.
+Where no YAML states a column's ``is_personal_data``, the class computed by column lineage from the compiled SQL
+(``dataprodukt.privacy.classify``) fills it, so a renamed or derived column is marked as its inputs are.
 """
 
 from __future__ import annotations
@@ -23,7 +25,11 @@ class ColumnDoc:
 class Lineage:
     """Resolves inherited column docs over a manifest; each (node, column) is resolved once."""
 
-    def __init__(self, manifest: dict[str, Any]) -> None:
+    def __init__(
+        self, manifest: dict[str, Any], classes: dict[tuple[str, str], tuple[str, str | None]] | None = None
+    ) -> None:
+        # (unique_id, column) -> (is_personal_data, upstream column) from the column lineage, when known
+        self.classes = {(unique_id, column.lower()): value for (unique_id, column), value in (classes or {}).items()}
         self.nodes: dict[str, dict[str, Any]] = {**manifest.get("sources", {}), **manifest.get("nodes", {})}
         parent_map: dict[str, list[str]] = manifest.get("parent_map") or {}
         self.parents: dict[str, list[str]] = {
@@ -67,7 +73,12 @@ class Lineage:
                 parent_key = (parent, key[1])
                 if parent in self.nodes and parent_key not in self._resolved and parent_key not in visiting:
                     stack.append((parent_key, False))
-        return self._resolved[root]
+        found = self._resolved[root]
+        classified = self.classes.get(root)
+        if classified is None or (found is not None and not is_missing(found.meta.get("is_personal_data"))):
+            return found
+        base = found or ColumnDoc()
+        return ColumnDoc(base.description, {**base.meta, "is_personal_data": classified[0]}, base.described_in)
 
     def _merge(self, key: tuple[str, str]) -> ColumnDoc | None:
         unique_id, name = key
