@@ -22,7 +22,7 @@
             {%- do log(this.identifier ~ ': widening column ' ~ column.name ~ ' from ' ~ old_type ~ ' to '
                 ~ column.data_type ~ ' (the staging model now gives the wider type)', info=true) -%}
             {%- call statement('history_widen_' ~ column.name) -%}
-                alter table {{ history }} alter column {{ adapter.quote(column.name) }} type {{ column.data_type }}
+                alter table {{ history }} alter column {{ adapter.quote(column.name) }} set data type {{ column.data_type }}
             {%- endcall -%}
         {%- endif -%}
     {%- endfor -%}
