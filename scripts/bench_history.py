@@ -57,7 +57,9 @@ snapshots:
     config: {unique_key: noekkel, strategy: check, check_cols: [endret_tidspunkt]}
 """
 PROFILES = {
-    "duckdb": "bench:\n  target: duckdb\n  outputs:\n    duckdb: {{type: duckdb, path: '{path}', schema: main, threads: 2}}\n",
+    "duckdb": (
+        "bench:\n  target: duckdb\n  outputs:\n    duckdb: {{type: duckdb, path: '{path}', schema: main, threads: 2}}\n"
+    ),
     "postgres": (
         "bench:\n  target: postgres\n  outputs:\n    postgres:\n      type: postgres\n"
         "      host: \"{{{{ env_var('PGHOST', '127.0.0.1') }}}}\"\n"
@@ -111,8 +113,14 @@ def snapshot(folder: Path) -> tuple[float, float, str]:
     """Run `dbt snapshot`; return (snapshot node seconds, command seconds, rows message)."""
     began = time.monotonic()
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "snapshot", "--project-dir", str(folder), "--profiles-dir",
-         str(folder)],
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "snapshot",
+            "--project-dir",
+            str(folder),
+            "--profiles-dir",
+            str(folder),
+        ],
         cwd=folder,
         env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"},
         capture_output=True,

@@ -211,7 +211,11 @@ def as_rows(versions: list[Version], columns: list[str]) -> list[tuple[Any, ...]
 
 def history_columns(project: Path, target: str, env: dict[str, str], table: str) -> list[str]:
     names, _ = query(project, target, env, f"select * from historikk.{HISTORY[table]} where 1 = 0")
-    return [name for name in names if name not in {"gyldig_fra", "gyldig_til", "historikk_id", "oppdatert_tidspunkt", "er_slettet"}]
+    return [
+        name
+        for name in names
+        if name not in {"gyldig_fra", "gyldig_til", "historikk_id", "oppdatert_tidspunkt", "er_slettet"}
+    ]
 
 
 def assert_history(project: Path, target: str, env: dict[str, str], folders: list[Path], table: str) -> None:

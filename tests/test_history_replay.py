@@ -27,6 +27,10 @@ def sykmeldinger(*lines: str) -> dict[str, str]:
     return {"sykmeldinger": "\n".join([SM_HEADER, *lines])}
 
 
+def virksomheter(*lines: str) -> dict[str, str]:
+    return {"virksomheter": "\n".join(["ORGNR,NAVN,NAERINGSKODE,KOMMUNENR", *lines])}
+
+
 # ---- project edits a source change brings (applied between two loads) ----------------------------------------
 def edit(path: Path, old: str, new: str) -> None:
     content = path.read_text(encoding="utf-8")
@@ -64,7 +68,11 @@ def drop_diagnosis(project: Path) -> None:
         "          - name: DIAGNOSEGRUPPE\n            description: \"{{ doc('diagnosegruppe') }}\"\n",
         "",
     )
-    edit(project / "models/staging/sykmelding/stg_sykmelding__sykmeldinger.sql", "        diagnosegruppe as diagnosegruppe,\n", "")
+    edit(
+        project / "models/staging/sykmelding/stg_sykmelding__sykmeldinger.sql",
+        "        diagnosegruppe as diagnosegruppe,\n",
+        "",
+    )
 
 
 @dataclass
@@ -102,15 +110,15 @@ SCENARIOS = {
     ),
     "check on every column (no last-changed time)": Scenario(
         [
-            {"virksomheter": "ORGNR,NAVN,NAERINGSKODE,KOMMUNENR\n900000001,A AS,86.211,0301\n900000002,B AS,47.111,1103"},
-            {"virksomheter": "ORGNR,NAVN,NAERINGSKODE,KOMMUNENR\n900000001,A AS,86.211,4601"},
-            {"virksomheter": "ORGNR,NAVN,NAERINGSKODE,KOMMUNENR\n900000001,A AS,86.211,4601\n900000002,B AS,47.111,1103"},
+            virksomheter("900000001,A AS,86.211,0301", "900000002,B AS,47.111,1103"),
+            virksomheter("900000001,A AS,86.211,4601"),
+            virksomheter("900000001,A AS,86.211,4601", "900000002,B AS,47.111,1103"),
         ],
         table="virksomheter",
     ),
     "new source column: old rows NULL": Scenario(
         [
-            {"virksomheter": "ORGNR,NAVN,NAERINGSKODE,KOMMUNENR\n900000001,A AS,86.211,0301\n900000002,B AS,47.111,1103"},
+            virksomheter("900000001,A AS,86.211,0301", "900000002,B AS,47.111,1103"),
             {
                 "virksomheter": "ORGNR,NAVN,NAERINGSKODE,KOMMUNENR,ANTALL_ANSATTE\n"
                 "900000001,A AS,86.211,0301,12\n900000002,B AS,47.111,5001,7"

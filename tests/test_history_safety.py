@@ -36,9 +36,9 @@ def test_full_refresh_leaves_every_history_row_in_place(
     env = environment(target, request)
     run_cli(project_copy, "run", "--rows", "300", "--batches", "2", "--target", target, env=env)
     before = histories(project_copy, target, env)
-    assert all(before.values()) and any(
-        row for row in before["hist_sykmelding__sykmeldinger"] if row[-1] == "True"
-    ), "the example's history records deletions"
+    assert all(before.values()) and any(row for row in before["hist_sykmelding__sykmeldinger"] if row[-1] == "True"), (
+        "the example's history records deletions"
+    )
 
     run_cli(project_copy, "run", "--rows", "300", "--batches", "2", "--full-refresh", "--target", target, env=env)
     assert histories(project_copy, target, env) == before, "dataprodukt run --full-refresh changed history"

@@ -133,7 +133,9 @@ def load(warehouse: Warehouse, batch: Batch) -> dict[str, int]:
     """Replace the raw tables with the batch's files, all or nothing, and note which batch is now in them."""
     rows = warehouse.replace_tables(RAW_SCHEMA, dict(batch.files.items()))
     stamp = datetime.now(UTC).isoformat(timespec="microseconds")
-    warehouse.execute(f"create table if not exists {RAW_SCHEMA}.{CURRENT_BATCH} (batch varchar(40), lastet varchar(40))")
+    warehouse.execute(
+        f"create table if not exists {RAW_SCHEMA}.{CURRENT_BATCH} (batch varchar(40), lastet varchar(40))"
+    )
     warehouse.execute(f"delete from {RAW_SCHEMA}.{CURRENT_BATCH}")
     warehouse.execute(f"insert into {RAW_SCHEMA}.{CURRENT_BATCH} values ('{batch.name}', '{stamp}')")
     return rows
