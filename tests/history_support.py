@@ -9,6 +9,7 @@ that changed something in it.
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -222,6 +223,7 @@ def assert_history(project: Path, target: str, env: dict[str, str], folders: lis
     versions, changed_in = expected_history(folders, table)
     actual = actual_history(project, target, env, table, changed_in)
     expected = as_rows(versions, history_columns(project, target, env, table))
-    missing = [row for row in expected if row not in actual]
-    extra = [row for row in actual if row not in expected]
-    assert not missing and not extra, f"{HISTORY[table]}:\n missing {missing}\n unexpected {extra}"
+    # multisets: a duplicated row counts as a difference
+    missing = list((Counter(expected) - Counter(actual)).elements())
+    extra = list((Counter(actual) - Counter(expected)).elements())
+    assert not missing and not extra, f"{HISTORY[table]}:\n missing {missing[:20]}\n unexpected {extra[:20]}"

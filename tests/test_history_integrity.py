@@ -130,3 +130,37 @@ def test_each_planted_violation_fails_its_tests(
         assert failing_history_tests(project_copy, target, env) == expected, violation
         execute(project_copy, target, env, restore)
     assert failing_history_tests(project_copy, target, env) == set()
+
+
+EXAMPLE_HISTORIES = {
+    "hist_sykmelding__sykmeldinger": "sykmelding_id",
+    "hist_aareg__arbeidsforhold": "arbeidsforhold_id",
+    "hist_enhetsregisteret__virksomheter": "organisasjonsnummer",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fixture", ["example_duckdb", pytest.param("example_postgres", marks=pytest.mark.postgres)])
+def test_the_example_records_real_changes_in_a_clean_history(fixture: str, request: pytest.FixtureRequest) -> None:
+    """The issue's check: `dataprodukt run` leaves closed rows, one current row per key and no overlap (plain SQL)."""
+    from tests.history_support import query
+
+    example = request.getfixturevalue(fixture)
+
+    def value(sql: str) -> object:
+        return query(example.root, example.target, example.env, sql)[1][0][0]
+
+    for history, key in EXAMPLE_HISTORIES.items():
+        table = f"historikk.{history}"
+        assert value(f"select count(*) from {table} where gyldig_til < {FAR}"), f"{history} has no closed row"
+        not_one_current = value(
+            f"select count(*) from (select {key} from {table} group by {key} "
+            f"having sum(case when gyldig_til = {FAR} then 1 else 0 end) != 1) as bad"
+        )
+        assert not_one_current == 0, f"{history}: {not_one_current} keys without exactly one current row"
+        overlaps = value(
+            f"select count(*) from {table} as a join {table} as b on a.{key} = b.{key} "
+            "and a.historikk_id != b.historikk_id and a.gyldig_fra < b.gyldig_til and b.gyldig_fra < a.gyldig_til"
+        )
+        assert overlaps == 0, f"{history}: {overlaps} overlapping pairs of versions"
+    assert value("select count(*) from historikk.hist_sykmelding__sykmeldinger where er_slettet = 'True'")
