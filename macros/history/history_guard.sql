@@ -30,9 +30,10 @@
                 {%- do found.append(keys | join('/') ~ " '" ~ row[0] ~ "' appears " ~ row[1] ~ ' times') -%}
             {%- endif -%}
         {%- endfor -%}
+        {%- set parents = model.depends_on.nodes | select('in', graph.nodes) | list -%}
+        {%- set source_name = graph.nodes[parents[0]].name if parents | length == 1 else 'query' -%}
         {{ exceptions.raise_compiler_error(
-            model.name ~ ': the source ' ~ model.relation_name | default(config.get('relation'), true) ~ ' '
-            ~ history_guard_batch() ~ ' has ' ~ (found | join('; '))
+            model.name ~ ': in ' ~ source_name ~ ' (' ~ history_guard_batch() ~ '), ' ~ (found | join('; '))
             ~ (' (first 10 shown)' if found | length == 10 else '')
             ~ '. Nothing was written to history. Fix the extract (one row per key, no empty key) and load it again.') }}
     {%- endif -%}

@@ -2,11 +2,11 @@
 {%- macro history_guard_batch() -%}
     {%- set relation = adapter.get_relation(database=target.database, schema='raw', identifier='siste_innlasting') -%}
     {%- if relation is none -%}
-        {{ return('(raw extract now loaded)') }}
+        {{ return('the raw extract now loaded') }}
     {%- endif -%}
     {%- set result = run_query('select batch from ' ~ relation ~ ' order by lastet desc limit 1') -%}
     {%- if result.rows | length == 0 -%}
-        {{ return('(raw extract now loaded)') }}
+        {{ return('the raw extract now loaded') }}
     {%- endif -%}
-    {{ return('in raw batch ' ~ result.rows[0][0]) }}
+    {{ return('raw batch ' ~ result.rows[0][0]) }}
 {%- endmacro -%}
