@@ -111,3 +111,66 @@ def test_a_build_killed_in_a_snapshot_loses_and_doubles_nothing(
     assert_history(project_copy, target, env, folders, "sykmeldinger")
     _, logged = query(project_copy, target, env, "select batch from raw.lastelogg order by batch")
     assert logged == [("batch_000",), ("batch_001",)]
+
+
+@pytest.mark.postgres
+def test_two_history_runs_at_once_record_each_change_once(
+    project_copy: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    import json
+
+    from tests.history_support import SM_HEADER, load, sm, write_batches
+
+    env = environment("postgres", request)
+    changed = "2025-01-08 10:00:00"
+    folders = write_batches(
+        tmp_path / "raw",
+        [
+            {"sykmeldinger": "\n".join([SM_HEADER, sm("SM1"), sm("SM2"), sm("SM3")])},
+            {"sykmeldinger": "\n".join([SM_HEADER, sm("SM1", "50", changed), sm("SM3")])},
+        ],
+    )
+    load(project_copy, "postgres", env, folders[:1])
+    # batch_001's change, as two overlapping scheduled runs would both find it in raw
+    from tests.test_history_integrity import execute
+
+    execute(
+        project_copy,
+        "postgres",
+        env,
+        [
+            f"update raw.sykmeldinger set sykm_grad = '50', endret_tid = '{changed}' where sykmelding_id = 'SM1'",
+            "delete from raw.sykmeldinger where sykmelding_id = 'SM2'",
+        ],
+    )
+    # a slow source (1.5 s per read) so that the two runs surely meet inside the snapshot
+    stg = project_copy / "models/staging/sykmelding/stg_sykmelding__sykmeldinger.sql"
+    stg.write_text(
+        stg.read_text(encoding="utf-8").replace(
+            "    from source\n", "    from source\n    where exists (select pg_sleep(1.5))\n"
+        ),
+        encoding="utf-8",
+    )
+    snapshot = [str(Path(sys.executable).parent / "dbt"), "snapshot", "--select", "hist_sykmelding__sykmeldinger"]
+    snapshot += ["--target", "postgres"]
+    runs = [
+        subprocess.Popen(
+            [*snapshot, "--target-path", f"target_{name}", "--log-path", f"logs_{name}"],
+            cwd=project_copy,
+            env={**env, "DBT_PROFILES_DIR": str(project_copy / "profiles")},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for name in ("a", "b")
+    ]
+    outputs = [run.communicate(timeout=600)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    spans = []
+    for name in ("a", "b"):
+        results = json.loads((project_copy / f"target_{name}" / "run_results.json").read_text(encoding="utf-8"))
+        timing = {step["name"]: step for step in results["results"][0]["timing"]}
+        spans.append((timing["execute"]["started_at"], timing["execute"]["completed_at"]))
+    (a_start, a_end), (b_start, b_end) = spans
+    assert a_start < b_end and b_start < a_end, f"the two runs did not overlap: {spans}"
+    assert_history(project_copy, "postgres", env, folders, "sykmeldinger")

@@ -3,7 +3,9 @@
        can find again), so the run stops with the offending keys and the raw batch they came in; nothing is
        written, and the batch is not logged as loaded, so the next run retries it once the extract is fixed.
     2. A column whose type grew (integer to bigint/numeric/float, a numeric with more digits) is widened in the
-       history first: dbt widens only text columns and would otherwise round the new values into the old type. -#}
+       history first: dbt widens only text columns and would otherwise round the new values into the old type.
+    3. The hook's SQL takes a lock on the history (history_lock): concurrent runs take turns, none adds a
+       version twice. -#}
 {%- macro history_guard() -%}
     {%- if not execute -%}
         {{ return('') }}
@@ -38,5 +40,5 @@
             ~ '. Nothing was written to history. Fix the extract (one row per key, no empty key) and load it again.') }}
     {%- endif -%}
     {%- do history_widen_columns() -%}
-    {{ return('') }}
+    {{ return(history_lock()) }}
 {%- endmacro -%}
