@@ -21,6 +21,8 @@ from dataprodukt.warehouse import Warehouse
 
 RAW_SCHEMA = "raw"
 LOAD_LOG = "lastelogg"
+# the batch now in the raw tables, so a history run that refuses it can name it (macro history_guard_batch)
+CURRENT_BATCH = "siste_innlasting"
 
 
 @dataclass(frozen=True)
@@ -146,8 +148,15 @@ def prepare_batches(folders: list[Path], tables: dict[str, RawTable], done: dict
 
 
 def load(warehouse: Warehouse, batch: Batch) -> dict[str, int]:
-    """Replace the raw tables with the batch's files, all or nothing."""
-    return warehouse.replace_tables(RAW_SCHEMA, dict(batch.files.items()))
+    """Replace the raw tables with the batch's files, all or nothing, and note which batch is now in them."""
+    rows = warehouse.replace_tables(RAW_SCHEMA, dict(batch.files.items()))
+    stamp = datetime.now(UTC).isoformat(timespec="microseconds")
+    warehouse.execute(
+        f"create table if not exists {RAW_SCHEMA}.{CURRENT_BATCH} (batch varchar(40), lastet varchar(40))"
+    )
+    warehouse.execute(f"delete from {RAW_SCHEMA}.{CURRENT_BATCH}")
+    warehouse.execute(f"insert into {RAW_SCHEMA}.{CURRENT_BATCH} values ('{batch.name}', '{stamp}')")
+    return rows
 
 
 def record(warehouse: Warehouse, batch: Batch, rows: dict[str, int]) -> None:
