@@ -106,7 +106,8 @@ def _failure_reason(result: Any) -> str:
     for item in getattr(result.result, "results", None) or []:
         status = str(getattr(item, "status", ""))
         if status in {"error", "fail", "runtime error"}:
-            failed.append(f"{item.node.name} ({status})")
+            message = " ".join(str(getattr(item, "message", "") or "").split())[:300]
+            failed.append(f"{item.node.name} ({status}{': ' + message if message else ''})")
     if failed:
         return f"{len(failed)} node(s) failed: {', '.join(failed[:10])}"
     return "see the messages above"
