@@ -252,3 +252,9 @@ def add_version_2(root: Path) -> None:
         "ref('sykefravaersprosent')",
         "ref('sykefravaersprosent', v=1)",
     )
+    # a unit test's inputs name the refs exactly as the model does
+    edit(
+        root / "models" / "utdata" / "_sykefravaer.yml",
+        "input: ref('sykefravaersprosent')",
+        "input: ref('sykefravaersprosent', v=1)",
+    )

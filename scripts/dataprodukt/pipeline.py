@@ -152,6 +152,5 @@ POST_BUILD_STEPS: list[tuple[str, Callable[[Project, DbtSession], Any]]] = [
     ("publish: export, register, latest alias", publish.publish),
     ("export metadata (Datadoc)", datadoc_export.step),
     ("catalog page", catalog_site.step),
-    # last: `dbt source freshness` rewrites target/manifest.json without the compiled SQL the steps above read
     ("dbt source freshness", runlog.check_freshness),
 ]

@@ -138,12 +138,21 @@ def git_commit(project: Project) -> str | None:
 
 
 def check_freshness(project: Project, session: DbtSession) -> None:
-    """Run ``dbt source freshness`` through the session; stale sources are recorded, never fatal to the job."""
+    """Run ``dbt source freshness`` through the session; stale sources are recorded, never fatal to the job.
+
+    The command rewrites target/manifest.json without compiled SQL; the build's manifest is put back, so the
+    checks, the export and the publication read what was built.
+    """
+    manifest = project.target_dir / "manifest.json"
+    built = manifest.read_bytes() if manifest.is_file() else None
     try:
         session.invoke(["source", "freshness"])
     except UserError as error:
         # a source past error_after fails the command; the run log and `dataprodukt status` show which one
         print(f"dataprodukt: source freshness: {error}", file=sys.stderr)
+    finally:
+        if built is not None:
+            manifest.write_bytes(built)
 
 
 def record_run(

@@ -34,7 +34,12 @@ def _storage_paths(args: argparse.Namespace) -> list[tuple[str, bool]]:
     session.parse()
     found = [(str(dataset.storage_path), False) for dataset in published_datasets(session.manifest_json())]
     storage = storage_for(project)
-    files = [path for path in storage.walk() if "/publisering/" not in f"/{path}" and "/.tmp-" not in f"/{path}"]
+    files = [
+        path
+        for path in storage.walk()
+        # the register's records and the product's data package (<product>/datapackage.json) describe the data
+        if "/publisering/" not in f"/{path}" and "/.tmp-" not in f"/{path}" and not _is_data_package(path)
+    ]
     stems = {_stem(path) for path in files}
     for path in files:
         # the latest copy (no _v<N>) is allowed beside a versioned sibling
@@ -67,3 +72,9 @@ def register(verbs: Any) -> None:
     parser.add_argument("paths", nargs="*", help="paths to check (default: published datasets and stored files)")
     parser.add_argument("--data-product", action="store_true", help="the product is a data product (name ends _data)")
     parser.set_defaults(handler=_run)
+
+
+def _is_data_package(path: str) -> bool:
+    """``<product>/datapackage.json``: the frictionless descriptor of the product's published files."""
+    parts = path.strip("/").split("/")
+    return parts[-1] == "datapackage.json" and len(parts) >= 2
