@@ -89,7 +89,8 @@ def _state_modified(context: CheckContext, storage: Storage, stored: str) -> set
         session = DbtSession(context.project, quiet=True)
         found = session.invoke(
             ["ls", "--resource-type", "model", "--select", "state:modified+", "--state", str(folder)],
-            ["--output", "json", "--output-keys", "unique_id", "--no-print"],
+            # --no-write-json: `dbt ls` would replace target/manifest.json with one without compiled SQL
+            ["--output", "json", "--output-keys", "unique_id", "--no-print", "--no-write-json"],
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
