@@ -16,7 +16,7 @@ from tests.conftest import BuiltExample, clean_env, copy_project, run_cli
 
 pytestmark = pytest.mark.bigquery
 
-STATISTIC = "statistikk.sykefravaersprosent_v1"
+STATISTIC = "sykefravaer_statistikk.sykefravaersprosent_p2024_q1_p2024_q4_v1"
 STATISTIC_COLUMNS = (
     "kvartal, naering_hovedomraade, fylkesnummer, antall_personer, avtalte_dagsverk, tapte_dagsverk, "
     "sykefravaersprosent"
