@@ -1,9 +1,9 @@
 """The secret key of the ``pseudonymize`` macro: from the environment, or a local development key.
 
 Production sets ``DATAPRODUKT_PSEUDONYM_KEY`` from its secret store. So that the example still builds on a fresh
-machine, the local targets (duckdb, postgres, the BigQuery emulator) get a random development key, made once in ``build/pseudonym.key``
-(never in the repository: build/ is ignored) and announced on stderr. BigQuery, the production engine, never gets
-a generated key: a missing key stops the build with the macro's error.
+machine, the local targets (duckdb, postgres, the BigQuery emulator) get a random development key, made once in
+``build/pseudonym.key`` (never in the repository: build/ is ignored) and announced on stderr. BigQuery, the
+production engine, never gets a generated key: a missing key stops the build with the macro's error.
 """
 
 from __future__ import annotations
