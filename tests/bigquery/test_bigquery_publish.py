@@ -154,3 +154,42 @@ def test_published_versions_are_never_rewritten_and_a_changed_one_is_refused(
     assert REFUSED in refused.stdout, refused.stdout[-3000:]
     assert bq_warehouse.query(REGISTER) == register
     assert {stem: checksum(bq_warehouse, schema, name) for stem, (schema, name, _f, _m) in DATASETS.items()} == tables
+
+
+def test_register_rows_round_trip_on_bigquery(bq_emulator: Any) -> None:
+    """Any text survives the register's literals (BigQuery escapes with backslashes); the register's dataset is made
+    with the profile's location (the emulator accepts the option but keeps every dataset in US)."""
+    from dataprodukt.register import Record, Register
+    from tests.bigquery.conftest import emulator_warehouse
+
+    warehouse = emulator_warehouse(bq_emulator)
+    warehouse.location = "EU"
+    try:
+        register = Register(warehouse, "publisering_roundtrip")
+        register.ensure()
+        register.ensure()  # twice: nothing happens the second time
+        record = Record(
+            dataset="it's_v1",
+            model="back\\slash",
+            version=1,
+            product="line\nbreak",
+            dataset_state="STATISTICS",
+            period_from="2024-Q1",
+            period_to="",
+            relation_schema="s",
+            relation_name="r_v1",
+            file_path="p/it's.parquet",
+            row_count=12_345_678_901,
+            content_checksum="c" * 64,
+            code_fingerprint="f" * 64,
+            sql_fingerprint="m" * 32,
+            git_commit="abc-dirty",
+            published_at="2026-01-02T03:04:05",
+        )
+        register.add(record)
+        (found,) = register.records()
+        assert {**found.__dict__, "published_at": ""} == {**record.__dict__, "published_at": ""}
+        assert found.published_at.startswith("2026-01-02 03:04:05")
+    finally:
+        warehouse.client.delete_dataset(f"{warehouse.project}.publisering_roundtrip", delete_contents=True)
+        warehouse.close()
