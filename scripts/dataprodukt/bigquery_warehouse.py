@@ -83,6 +83,20 @@ class BigQueryWarehouse:
     def execute(self, sql: str) -> None:
         self._run(sql)
 
+    def arrow(self, sql: str) -> Any:
+        """A query's rows as a pyarrow Table (read through the REST API: no BigQuery Storage client needed)."""
+        return self._run(sql).to_arrow(create_bqstorage_client=False)
+
+    def columns(self, schema: str, name: str) -> list[str]:
+        """The column names of a table or view in this project, in order; empty when it does not exist."""
+        from google.api_core import exceptions
+
+        try:
+            table = self.client.get_table(f"{self.project}.{schema}.{name}")
+        except exceptions.NotFound:
+            return []
+        return [field.name for field in table.schema]
+
     def _ensure_dataset(self, schema: str) -> None:
         from google.cloud import bigquery
 

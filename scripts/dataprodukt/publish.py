@@ -201,6 +201,11 @@ def _view_definition(warehouse: Warehouse, schema: str, view: str) -> str | None
         rows = warehouse.query(
             f"select sql from duckdb_views() where schema_name = '{schema}' and view_name = '{view}'"
         )
+    elif warehouse.kind == "bigquery":  # each dataset has its own INFORMATION_SCHEMA
+        rows = warehouse.query(
+            f"select view_definition from {export.quote(warehouse.kind, schema)}.INFORMATION_SCHEMA.VIEWS "
+            f"where table_name = {warehouse.text_literal(view)}"
+        )
     else:
         rows = warehouse.query(
             "select view_definition from information_schema.views "

@@ -123,12 +123,12 @@ def now() -> str:
     return datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
 
 
-def _literal(value: object) -> str:
+def _literal(warehouse: Warehouse, value: object) -> str:
     if value is None:
         return "null"
     if isinstance(value, int):
         return str(value)
-    return "'" + str(value).replace("'", "''") + "'"
+    return warehouse.text_literal(str(value))
 
 
 class Register:
@@ -142,7 +142,10 @@ class Register:
     def ensure(self) -> None:
         types = TYPES.get(self.warehouse.kind, TYPES["postgres"])
         columns = ", ".join(f"{name} {types[kind]}" for name, kind in COLUMNS)
-        self.warehouse.execute(f"create schema if not exists {self.schema}")
+        location = getattr(self.warehouse, "location", None) if self.warehouse.kind == "bigquery" else None
+        # on BigQuery beside the product's datasets, so one query can read both
+        options = f" options (location = {self.warehouse.text_literal(location)})" if location else ""
+        self.warehouse.execute(f"create schema if not exists {self.schema}{options}")
         self.warehouse.execute(f"create table if not exists {self.table} ({columns})")
 
     def records(self) -> list[Record]:
@@ -161,7 +164,9 @@ class Register:
         values = asdict(record)
         types = dict(COLUMNS)
         literals = [
-            f"cast({_literal(values[name])} as timestamp)" if types[name] == "timestamp" else _literal(values[name])
+            f"cast({_literal(self.warehouse, values[name])} as timestamp)"
+            if types[name] == "timestamp"
+            else _literal(self.warehouse, values[name])
             for name, _kind in COLUMNS
         ]
         self.warehouse.execute(

@@ -216,7 +216,9 @@ def _error_text(error: BaseException | str | None) -> str | None:
 def ensure_tables(warehouse: Warehouse) -> None:
     types = TYPES.get(warehouse.kind, TYPES["postgres"])
     options = ""
-    location = getattr(getattr(warehouse, "credentials", None), "location", None)
+    # BigQueryWarehouse keeps the profile's location itself; other warehouses have none
+    credentials = getattr(warehouse, "credentials", None)
+    location = getattr(warehouse, "location", None) or getattr(credentials, "location", None)
     if warehouse.kind == "bigquery" and location:
         # beside the product's datasets: BigQuery can't count a table from a query located elsewhere
         options = f" options (location = '{location}')"
