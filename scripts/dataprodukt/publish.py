@@ -253,8 +253,18 @@ def shareable_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
     docs/privacy.md), so it never leaves the build folder. dbt's state comparison reads the raw code and
     checksums, which stay.
     """
-    nodes = {
-        unique_id: {key: value for key, value in node.items() if key not in {"compiled_code", "compiled_sql"}}
-        for unique_id, node in manifest.get("nodes", {}).items()
-    }
-    return {**manifest, "nodes": nodes}
+    secret_keys = {"compiled_code", "compiled_sql"}
+    shareable = dict(manifest)
+    for section in ("nodes", "unit_tests", "disabled"):
+        entries = manifest.get(section) or {}
+        shareable[section] = {unique_id: _without(entry, secret_keys) for unique_id, entry in entries.items()}
+    return shareable
+
+
+def _without(entry: Any, keys: set[str]) -> Any:
+    """A node (or a list of disabled nodes) without the given keys."""
+    if isinstance(entry, list):
+        return [_without(item, keys) for item in entry]
+    if isinstance(entry, dict):
+        return {key: value for key, value in entry.items() if key not in keys}
+    return entry
