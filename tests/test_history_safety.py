@@ -46,7 +46,12 @@ def test_full_refresh_leaves_every_history_row_in_place(
     dbt = subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), "build", "--full-refresh", "--target", target],
         cwd=project_copy,
-        env={**env, "DBT_PROFILES_DIR": str(project_copy / "profiles")},
+        env={
+            **env,
+            "DBT_PROFILES_DIR": str(project_copy / "profiles"),
+            # plain dbt gets the pseudonymisation key the way a user exports it (docs/privacy.md)
+            "DATAPRODUKT_PSEUDONYM_KEY": (project_copy / "build" / "pseudonym.key").read_text().strip(),
+        },
         capture_output=True,
         text=True,
         timeout=900,
@@ -157,7 +162,12 @@ def test_two_history_runs_at_once_record_each_change_once(
         subprocess.Popen(
             [*snapshot, "--target-path", f"target_{name}", "--log-path", f"logs_{name}"],
             cwd=project_copy,
-            env={**env, "DBT_PROFILES_DIR": str(project_copy / "profiles")},
+            env={
+            **env,
+            "DBT_PROFILES_DIR": str(project_copy / "profiles"),
+            # plain dbt gets the pseudonymisation key the way a user exports it (docs/privacy.md)
+            "DATAPRODUKT_PSEUDONYM_KEY": (project_copy / "build" / "pseudonym.key").read_text().strip(),
+        },
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
