@@ -133,6 +133,8 @@ def measure(target: str, rows: int, repeat: int, workdir: Path) -> dict[str, Any
     # raw data loaded once, not timed: generation and loading are not the pipeline's SQL
     subprocess.run([*cli, "generate", "--rows", str(rows), "--batches", "0"], cwd=root, env=env, check=True)
     subprocess.run([*cli, "load", "--target", target], cwd=root, env=env, check=True, capture_output=True)
+    # plain dbt gets the (local development) pseudonymisation key the CLI made, as a user exports it
+    env["DATAPRODUKT_PSEUDONYM_KEY"] = (root / "build" / "pseudonym.key").read_text().strip()
     dbt = [
         str(Path(sys.executable).parent / "dbt"),
         "build",
