@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 from dataprodukt.generator import list_batches
 from tests.conftest import BuiltExample
 from tests.expected import sick_leave_statistic
+from tests.support.relations import relation_name
 
 STATISTIC_COLUMNS = [
     "kvartal",
@@ -27,11 +27,7 @@ STATISTIC_COLUMNS = [
 
 
 def relation(example: BuiltExample, model: str) -> str:
-    """The relation dbt built for a model's latest version, from the manifest (names are the project's macros')."""
-    manifest = json.loads((example.root / "target" / "manifest.json").read_text())
-    nodes = [node for node in manifest["nodes"].values() if node["resource_type"] == "model" and node["name"] == model]
-    latest = max(nodes, key=lambda node: node.get("version") or 0)
-    return str(latest["relation_name"])
+    return relation_name(example.root, model)
 
 
 def read_duckdb(example: BuiltExample, sql: str) -> pd.DataFrame:
