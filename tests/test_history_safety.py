@@ -148,14 +148,14 @@ def test_two_history_runs_at_once_record_each_change_once(
             "delete from raw.sykmeldinger where sykmelding_id = 'SM2'",
         ],
     )
-    # a slow source (1.5 s per read) so that the two runs surely meet inside the snapshot
-    stg = project_copy / "models/staging/sykmelding/stg_sykmelding__sykmeldinger.sql"
-    stg.write_text(
-        stg.read_text(encoding="utf-8").replace(
-            "    from source\n", "    from source\n    where exists (select pg_sleep(1.5))\n"
-        ),
-        encoding="utf-8",
+    # Hold the source locked so that both runs start their snapshot and wait inside it; release them together once
+    # PostgreSQL shows both waiting (on the source, or on the history lock the first one holds).
+    import psycopg2
+
+    blocker = psycopg2.connect(
+        host=env["PGHOST"], port=env["PGPORT"], user=env["PGUSER"], password=env["PGPASSWORD"], dbname=env["PGDATABASE"]
     )
+    blocker.cursor().execute("lock table raw.sykmeldinger in access exclusive mode")
     snapshot = [str(Path(sys.executable).parent / "dbt"), "snapshot", "--select", "hist_sykmelding__sykmeldinger"]
     snapshot += ["--target", "postgres"]
     runs = [
@@ -174,6 +174,12 @@ def test_two_history_runs_at_once_record_each_change_once(
         )
         for name in ("a", "b")
     ]
+    try:
+        waiting = wait_for_lock_waiters(env, 2, runs)
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert waiting >= 2, "the two snapshot runs never waited at the same time"
     outputs = [run.communicate(timeout=600)[0] for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     spans = []
@@ -184,3 +190,29 @@ def test_two_history_runs_at_once_record_each_change_once(
     (a_start, a_end), (b_start, b_end) = spans
     assert a_start < b_end and b_start < a_end, f"the two runs did not overlap: {spans}"
     assert_history(project_copy, "postgres", env, folders, "sykmeldinger")
+
+
+def wait_for_lock_waiters(env: dict[str, str], count: int, runs: list[subprocess.Popen[str]]) -> int:
+    """Wait (up to 5 minutes) until `count` sessions on the test database wait for a lock; how many did."""
+    import psycopg2
+
+    watcher = psycopg2.connect(
+        host=env["PGHOST"], port=env["PGPORT"], user=env["PGUSER"], password=env["PGPASSWORD"], dbname=env["PGDATABASE"]
+    )
+    watcher.autocommit = True
+    waiting = 0
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and any(run.poll() is None for run in runs):
+            with watcher.cursor() as cursor:
+                cursor.execute(
+                    "select count(*) from pg_stat_activity where datname = current_database() "
+                    "and wait_event_type = 'Lock' and pid <> pg_backend_pid()"
+                )
+                waiting = int(cursor.fetchone()[0])
+            if waiting >= count:
+                break
+            time.sleep(0.2)
+    finally:
+        watcher.close()
+    return waiting

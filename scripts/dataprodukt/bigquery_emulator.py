@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from dataprodukt import filelock
 from dataprodukt.errors import UserError
 
 DEFAULT_REST_PORT = 9050
@@ -93,7 +94,14 @@ def _installer() -> list[str]:
 
 
 def ensure_venv(emulator: Emulator) -> Path:
-    """Create the emulator's virtualenv once per pinned requirements (a marker file holds the pins installed)."""
+    """Create the emulator's virtualenv once per pinned requirements (a marker file holds the pins installed).
+
+    Two starts at once (two terminals, parallel tests) take turns: the second finds the first's virtualenv ready."""
+    with filelock.exclusive(emulator.venv.parent / ".venv.lock"):
+        return _ensure_venv(emulator)
+
+
+def _ensure_venv(emulator: Emulator) -> Path:
     venv = emulator.venv
     wanted = requirements_text()
     marker = venv / "dataprodukt-requirements.txt"

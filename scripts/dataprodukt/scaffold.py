@@ -276,7 +276,7 @@ def models_file(entry: dict[str, Any]) -> dict[str, Any]:
 def dump(data: Any, indent: int = 0) -> str:
     """YAML as the project writes it: block style, keys in the given order, lists indented under their key."""
 
-    class Dumper(yaml.SafeDumper):  # type: ignore[misc]
+    class Dumper(yaml.SafeDumper):
         def increase_indent(self, flow: bool = False, indentless: bool = False) -> Any:
             return super().increase_indent(flow, False)
 

@@ -20,6 +20,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from dataprodukt import filelock
+
 # one role per checkout: two clones testing on one machine never reset each other's password
 ROLE = "dataprodukt_test_" + hashlib.sha1(str(Path(__file__).resolve().parents[2]).encode()).hexdigest()[:8]
 
@@ -159,6 +161,12 @@ def ensure_server(state_dir: Path) -> Server:
         if reason:
             raise PostgresUnavailable(f"PGHOST={server.host} is set but can't be reached: {reason}")
         return server
+    # parallel test workers take turns: one starts the cluster and sets the role's password, the others reuse them
+    with filelock.exclusive(state_dir.parent / "postgres.lock"):
+        return _ensure_local_server(state_dir)
+
+
+def _ensure_local_server(state_dir: Path) -> Server:
     password = _password(state_dir)
     cluster = _installed_cluster()
     socket_dir = None
