@@ -34,8 +34,10 @@ def copy_project(destination: Path) -> Path:
 
 
 def clean_env(**overrides: str) -> dict[str, str]:
-    """The environment for a CLI run: no inherited DBT_/PG settings unless given."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("DBT_", "PG", "DUCKDB_"))}
+    """The environment for a CLI run: no inherited DBT_/PG settings and no pseudonymisation key unless given (an
+    in-process test may have set the key in this worker's os.environ; a user's fresh shell has none)."""
+    inherited = ("DBT_", "PG", "DUCKDB_", "DATAPRODUKT_PSEUDONYM_KEY")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(inherited)}
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "False"
     env.update(overrides)
     return env

@@ -1,0 +1,211 @@
+{#- The changes a history run writes, found with one comparison of the source with the current history rows.
+
+    dbt's own staging query joins the whole source with the current rows four times (inserts, updates, deletes,
+    deletion rows) and hashes every source row. Here one full outer join finds the keys that are new, changed,
+    re-inserted after a deletion, or gone from the source; everything after it (hashes, the rows to close, the
+    deletion rows) works on those changed keys only. The rows produced are exactly dbt's (same columns, same
+    dbt_change_type, same ids), so dbt's merge writes them unchanged. Used with hard_deletes: new_record, which
+    every history here has; any other setting falls back to dbt's query. -#}
+{%- macro default__snapshot_staging_table(strategy, source_sql, target_relation) -%}
+    {%- if strategy.hard_deletes != 'new_record' -%}
+        {{ return(dbt.default__snapshot_staging_table(strategy, source_sql, target_relation)) }}
+    {%- endif -%}
+    {%- set columns = config.get('snapshot_table_column_names') or get_snapshot_table_column_names() -%}
+    {%- set current = config.get('dbt_valid_to_current') -%}
+    {%- set source_columns = get_columns_in_query(source_sql) -%}
+    {%- set history_columns = get_list_of_column_names(get_columns_in_relation(target_relation)) -%}
+    {%- set key_names = history_key_names(strategy.unique_key, 'dbt_unique_key') -%}
+    {%- set gone_names = history_key_names(strategy.unique_key, 'dbt_gone_key') -%}
+    {%- set new_scd_id = snapshot_hash_arguments([columns.dbt_scd_id, snapshot_get_time()]) -%}
+
+    with snapshot_query as (
+
+        {{ source_sql }}
+
+    ),
+
+    snapshotted_data as (
+
+        select *, {{ unique_key_fields(strategy.unique_key) }}
+        from {{ target_relation }}
+        where
+        {%- if current %}
+            ( {{ equals(columns.dbt_valid_to, current | trim) }} or {{ columns.dbt_valid_to }} is null )
+        {%- else %}
+            {{ columns.dbt_valid_to }} is null
+        {%- endif %}
+
+    ),
+
+    source_rows as (
+
+        select *, {{ unique_key_fields(strategy.unique_key) }}
+        from snapshot_query
+
+    ),
+
+    -- the one pass over all rows: a source row that is new, changed or back after a deletion, or a current
+    -- history row whose key left the source (then only its key is kept, in dbt_gone_key)
+    compared as (
+
+        select
+            {%- for name in source_columns %}
+            source_data.{{ adapter.quote(name) }},
+            {%- endfor %}
+            {%- for name in key_names %}
+            source_data.{{ name }},
+            {%- endfor %}
+            {%- for name in key_names %}
+            snapshotted_data.{{ name }} as {{ gone_names[loop.index0] }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        from source_rows as source_data
+        full outer join snapshotted_data
+            on {{ unique_key_join_on(strategy.unique_key, 'snapshotted_data', 'source_data') }}
+        where {{ unique_key_is_null(strategy.unique_key, 'snapshotted_data') }}
+            or (
+                {{ unique_key_is_null(strategy.unique_key, 'source_data') }}
+                and coalesce(snapshotted_data.{{ columns.dbt_is_deleted }}, 'False') != 'True'
+            )
+            or (
+                {{ unique_key_is_not_null(strategy.unique_key, 'source_data') }}
+                and {{ unique_key_is_not_null(strategy.unique_key, 'snapshotted_data') }}
+                and ({{ strategy.row_changed }} or snapshotted_data.{{ columns.dbt_is_deleted }} = 'True')
+            )
+
+    ),
+
+    changed_source as (
+
+        select
+            {%- for name in source_columns %}
+            {{ adapter.quote(name) }},
+            {%- endfor %}
+            {{ key_names | join(', ') }}
+        from compared
+        where {{ key_names[0] }} is not null
+
+    ),
+
+    -- current rows of the changed keys: closed by the new version
+    touched as (
+
+        select snapshotted_data.*
+        from snapshotted_data
+        join changed_source
+            on {{ unique_key_join_on(strategy.unique_key, 'snapshotted_data', 'changed_source') }}
+
+    ),
+
+    -- current rows of the keys gone from the source: closed, and followed by a deletion row
+    gone as (
+
+        select
+            {%- for name in source_columns %}
+            {{ 'snapshotted_data' if name in history_columns else 'compared' }}.{{ adapter.quote(name) }},
+            {%- endfor %}
+            {%- for name in key_names %}
+            snapshotted_data.{{ name }},
+            {%- endfor %}
+            snapshotted_data.{{ columns.dbt_valid_to }},
+            snapshotted_data.{{ columns.dbt_scd_id }},
+            snapshotted_data.{{ columns.dbt_is_deleted }}
+        from compared
+        join snapshotted_data
+            on {% for name in key_names -%}
+                {{ equals('snapshotted_data.' ~ name, 'compared.' ~ gone_names[loop.index0]) }}
+                {%- if not loop.last %} and {% endif %}
+            {%- endfor %}
+        where compared.{{ key_names[0] }} is null
+
+    ),
+
+    insertions as (
+
+        select
+            'insert' as dbt_change_type,
+            source_data.*,
+            {{ strategy.updated_at }} as {{ columns.dbt_updated_at }},
+            {{ strategy.updated_at }} as {{ columns.dbt_valid_from }},
+            {{ get_dbt_valid_to_current(strategy, columns) }},
+            {{ strategy.scd_id }} as {{ columns.dbt_scd_id }},
+            'False' as {{ columns.dbt_is_deleted }}
+        from changed_source as source_data
+
+    ),
+
+    updates as (
+
+        select
+            'update' as dbt_change_type,
+            source_data.*,
+            {{ strategy.updated_at }} as {{ columns.dbt_updated_at }},
+            {{ strategy.updated_at }} as {{ columns.dbt_valid_from }},
+            {{ strategy.updated_at }} as {{ columns.dbt_valid_to }},
+            snapshotted_data.{{ columns.dbt_scd_id }},
+            snapshotted_data.{{ columns.dbt_is_deleted }}
+        from changed_source as source_data
+        join touched as snapshotted_data
+            on {{ unique_key_join_on(strategy.unique_key, 'snapshotted_data', 'source_data') }}
+
+    ),
+
+    deletes as (
+
+        select
+            'delete' as dbt_change_type,
+            {%- for name in source_columns %}
+            gone.{{ adapter.quote(name) }},
+            {%- endfor %}
+            {%- for name in key_names %}
+            gone.{{ name }},
+            {%- endfor %}
+            {{ snapshot_get_time() }} as {{ columns.dbt_updated_at }},
+            {{ snapshot_get_time() }} as {{ columns.dbt_valid_from }},
+            {{ snapshot_get_time() }} as {{ columns.dbt_valid_to }},
+            gone.{{ columns.dbt_scd_id }},
+            gone.{{ columns.dbt_is_deleted }}
+        from gone
+
+    ),
+
+    deletion_records as (
+
+        select
+            'insert' as dbt_change_type,
+            {%- for name in source_columns %}
+            gone.{{ adapter.quote(name) }},
+            {%- endfor %}
+            {%- for name in key_names %}
+            gone.{{ name }},
+            {%- endfor %}
+            {{ snapshot_get_time() }} as {{ columns.dbt_updated_at }},
+            {{ snapshot_get_time() }} as {{ columns.dbt_valid_from }},
+            gone.{{ columns.dbt_valid_to }},
+            {{ new_scd_id }} as {{ columns.dbt_scd_id }},
+            'True' as {{ columns.dbt_is_deleted }}
+        from gone
+
+    )
+
+    select * from insertions
+    union all
+    select * from updates
+    union all
+    select * from deletes
+    union all
+    select * from deletion_records
+{%- endmacro -%}
+
+
+{#- The names of the key columns dbt adds to a snapshot's staging rows: `prefix` for one key, prefix_1, prefix_2 ...
+    for a list (as dbt's unique_key_fields). -#}
+{%- macro history_key_names(unique_key, prefix) -%}
+    {%- if unique_key is string -%}
+        {{ return([prefix]) }}
+    {%- endif -%}
+    {%- set names = [] -%}
+    {%- for key in unique_key -%}
+        {%- do names.append(prefix ~ '_' ~ loop.index) -%}
+    {%- endfor -%}
+    {{ return(names) }}
+{%- endmacro -%}
