@@ -98,12 +98,12 @@ cursor = connection.cursor()
 for schema in {schemas!r}:
     cursor.execute(f"create schema if not exists {{schema}}")
 for label, sql in statements:
+    if "read_csv(" in sql:
+        continue  # seeds: loaded by dbt seed beforehand on PostgreSQL (tiny code lists); keep them
     if sql.startswith("create or replace table"):
         relation = sql.split()[4]
         cursor.execute(f"drop table if exists {{relation}} cascade")
         sql = sql.replace("create or replace table", "create table", 1)
-    if "read_csv(" in sql:
-        continue  # seeds: loaded by dbt seed beforehand on PostgreSQL (tiny code lists)
     cursor.execute(sql)
 connection.close()
 """

@@ -38,9 +38,11 @@ def test_every_target_has_a_dialect() -> None:
 
 
 def test_the_project_is_lint_clean() -> None:
-    result = run_cli(REPO, "lint", check=False)
+    result = run_cli(REPO, "lint", env=clean_env(), check=False)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "All Finished" in result.stdout
+    # sqlfluff skips a model dbt can't compile and still exits 0: every model must be linted
+    assert "Skipped file" not in result.stdout + result.stderr, result.stdout[-4000:] + result.stderr[-2000:]
 
 
 def test_a_badly_written_model_is_reported_then_fixed(project_copy: Path) -> None:
@@ -81,3 +83,4 @@ def test_a_target_without_its_settings_is_a_user_error(target: str, variable: st
 def test_the_project_is_lint_clean_for_postgres(pg_env: dict[str, str]) -> None:
     result = run_cli(REPO, "lint", "--target", "postgres", env=clean_env(**pg_env), check=False)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "Skipped file" not in result.stdout + result.stderr, result.stdout[-4000:] + result.stderr[-2000:]
