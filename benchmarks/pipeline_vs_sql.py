@@ -116,6 +116,9 @@ for label, sql in statements:
         cursor.execute(f"drop table if exists {{relation}} cascade")
         sql = sql.replace("create or replace table", "create table", 1)
     cursor.execute(sql)
+    words = sql.split()
+    if words[:2] == ["create", "table"]:  # models and histories: planner statistics now, not when autovacuum runs
+        cursor.execute(f"analyze {{words[2]}}")
 connection.close()
 """
 
