@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import run_cli
+from tests.support import postgres
 
 # raw column -> staged column, per raw table (the staging models' renames)
 STAGED = {
@@ -142,11 +143,7 @@ def query(project: Path, target: str, env: dict[str, str], sql: str) -> tuple[li
             return names, list(cursor.fetchall())
         finally:
             connection.close()
-    import psycopg2
-
-    connection = psycopg2.connect(
-        host=env["PGHOST"], port=env["PGPORT"], user=env["PGUSER"], password=env["PGPASSWORD"], dbname=env["PGDATABASE"]
-    )
+    connection = postgres.connect(env)
     try:
         with connection.cursor() as cursor:
             cursor.execute(sql)

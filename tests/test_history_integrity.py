@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.history_support import SM_HEADER, load, sm, write_batches
+from tests.support import postgres
 
 ENGINES = [pytest.param("duckdb", id="duckdb"), pytest.param("postgres", id="postgres", marks=pytest.mark.postgres)]
 HISTORY = "historikk.hist_sykmelding__sykmeldinger"
@@ -62,11 +63,7 @@ def execute(project: Path, target: str, env: dict[str, str], statements: list[st
         finally:
             connection.close()
         return
-    import psycopg2
-
-    connection = psycopg2.connect(
-        host=env["PGHOST"], port=env["PGPORT"], user=env["PGUSER"], password=env["PGPASSWORD"], dbname=env["PGDATABASE"]
-    )
+    connection = postgres.connect(env)
     with connection, connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)

@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import clean_env, run_cli
 from tests.history_support import assert_history, query
+from tests.support import postgres
 
 ENGINES = [pytest.param("duckdb", id="duckdb"), pytest.param("postgres", id="postgres", marks=pytest.mark.postgres)]
 HISTORIES = ("hist_sykmelding__sykmeldinger", "hist_aareg__arbeidsforhold", "hist_enhetsregisteret__virksomheter")
@@ -150,11 +151,7 @@ def test_two_history_runs_at_once_record_each_change_once(
     )
     # Hold the source locked so that both runs start their snapshot and wait inside it; release them together once
     # PostgreSQL shows both waiting (on the source, or on the history lock the first one holds).
-    import psycopg2
-
-    blocker = psycopg2.connect(
-        host=env["PGHOST"], port=env["PGPORT"], user=env["PGUSER"], password=env["PGPASSWORD"], dbname=env["PGDATABASE"]
-    )
+    blocker = postgres.connect(env)
     blocker.cursor().execute("lock table raw.sykmeldinger in access exclusive mode")
     snapshot = [str(Path(sys.executable).parent / "dbt"), "snapshot", "--select", "hist_sykmelding__sykmeldinger"]
     snapshot += ["--target", "postgres"]
@@ -194,11 +191,7 @@ def test_two_history_runs_at_once_record_each_change_once(
 
 def wait_for_lock_waiters(env: dict[str, str], count: int, runs: list[subprocess.Popen[str]]) -> int:
     """Wait (up to 5 minutes) until `count` sessions on the test database wait for a lock; how many did."""
-    import psycopg2
-
-    watcher = psycopg2.connect(
-        host=env["PGHOST"], port=env["PGPORT"], user=env["PGUSER"], password=env["PGPASSWORD"], dbname=env["PGDATABASE"]
-    )
+    watcher = postgres.connect(env)
     watcher.autocommit = True
     waiting = 0
     try:

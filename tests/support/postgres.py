@@ -62,6 +62,15 @@ class Server:
         return connection
 
 
+def connect(env: dict[str, str]):  # type: ignore[no-untyped-def]
+    """A connection to the database the PG* variables in `env` name (as a test's pg_env gives them)."""
+    import psycopg2
+
+    return psycopg2.connect(
+        host=env["PGHOST"], port=env["PGPORT"], user=env["PGUSER"], password=env["PGPASSWORD"], dbname=env["PGDATABASE"]
+    )
+
+
 def _run(command: list[str], as_postgres: bool = False) -> subprocess.CompletedProcess[str]:
     if as_postgres and os.geteuid() == 0:
         command = ["runuser", "-u", "postgres", "--", *command]
