@@ -4,7 +4,13 @@ Builds a history of ROWS keys with the project's own history settings and macros
 column, deletions as rows, far-future gyldig_til, the source guard and the PostgreSQL indexes), then changes
 1 % of the source rows and runs the history again. Prints both times and their ratio (target: <= 0.2).
 
+Two kinds of source (docs/history.md):
+- `--source changes` (the default): the source delivers what changed: first every key as new, then 1 % of the
+  keys (0.9 % updated, 0.1 % deleted) and 0.1 % new keys;
+- `--source full`: every extract holds every key; the change run's extract has 1 % of the rows updated.
+
     .venv/bin/python benchmarks/bench_history.py --rows 1000000                  # DuckDB, a file in a temp folder
+    .venv/bin/python benchmarks/bench_history.py --rows 1000000 --source full
     PGPASSWORD=... PGDATABASE=bench .venv/bin/python benchmarks/bench_history.py --target postgres --rows 1000000
 
 The times are dbt's own timing of the snapshot node (the SQL work), and the whole `dbt snapshot` command
@@ -51,12 +57,17 @@ version: 2
 sources:
   - name: kilde
     schema: kilde
-    tables: [{name: rader}]
+    tables: [{{name: rader}}]
 snapshots:
   - name: hist_bench
     relation: source('kilde', 'rader')
-    config: {unique_key: noekkel, strategy: check, check_cols: [endret_tidspunkt]}
+    config:
+      unique_key: noekkel
+      strategy: check
+      check_cols: [endret_tidspunkt]
+      meta: {meta}
 """
+META = {"full": "{}", "changes": "{history_source: changes, deleted_when: \"endringstype = 'D'\"}"}
 PROFILES = {
     "duckdb": (
         "bench:\n  target: duckdb\n  outputs:\n    duckdb: {{type: duckdb, path: '{path}', schema: main, threads: 2}}\n"
@@ -71,19 +82,47 @@ PROFILES = {
         "      schema: public\n      threads: 2\n"
     ),
 }
-CREATE = {
-    "duckdb": "create or replace table kilde.rader as select 'K' || lpad(cast(i as varchar), 10, '0') as noekkel, "
-    "cast(i as integer) as nr, cast(i % 97 as integer) as verdi, 'tekst ' || cast(i % 1000 as varchar) as tekst, "
-    "timestamp '2025-01-01' + to_seconds(i % 86400) as endret_tidspunkt from range({rows}) as t(i)",
-    "postgres": "drop table if exists kilde.rader; create table kilde.rader as select 'K' || lpad(i::text, 10, '0') "
-    "as noekkel, i as nr, i % 97 as verdi, 'tekst ' || (i % 1000)::text as tekst, "
-    "timestamp '2025-01-01' + (i % 86400) * interval '1 second' as endret_tidspunkt "
-    "from generate_series(0, {rows} - 1) as t(i); analyze kilde.rader",
+# one source row per i: the same values on both engines; {extra} adds the change columns
+ROW = {
+    "duckdb": "'K' || lpad(cast(i as varchar), 10, '0') as noekkel, cast(i as integer) as nr, "
+    "cast((i + {bump}) % 97 as integer) as verdi, 'tekst ' || cast(i % 1000 as varchar) as tekst, "
+    "timestamp '2025-01-01' + to_seconds(i % 86400) + to_days({bump}) as endret_tidspunkt{extra}",
+    "postgres": "'K' || lpad(i::text, 10, '0') as noekkel, i as nr, ((i + {bump}) % 97)::integer as verdi, "
+    "'tekst ' || (i % 1000)::text as tekst, "
+    "timestamp '2025-01-01' + (i % 86400) * interval '1 second' + {bump} * interval '1 day' as endret_tidspunkt"
+    "{extra}",
 }
-CHANGE = (
+SERIES = {"duckdb": "range({start}, {stop}) as t(i)", "postgres": "generate_series({start}, {stop} - 1) as t(i)"}
+REPLACE = {
+    "duckdb": "create or replace table kilde.rader as {select}",
+    "postgres": "drop table if exists kilde.rader; create table kilde.rader as {select}; analyze kilde.rader",
+}
+UPDATE = (
     "update kilde.rader set verdi = verdi + 1, endret_tidspunkt = endret_tidspunkt + interval '1 day' "
     "where nr % {step} = 0"
 )
+
+
+def initial_sql(target: str, source: str, rows: int) -> str:
+    """The first extract: every key (as new, for a source of changes)."""
+    extra = ", 'I' as endringstype" if source == "changes" else ""
+    select = f"select {ROW[target].format(bump=0, extra=extra)} from {SERIES[target].format(start=0, stop=rows)}"
+    return REPLACE[target].format(select=select)
+
+
+def change_sql(target: str, source: str, rows: int, changed: float) -> str:
+    """The second extract: 1 % of the rows changed (full: updated in place; changes: only what changed)."""
+    step = round(1 / changed)
+    if source == "full":
+        return UPDATE.format(step=step)
+    kind = f", case when i % {step * 10} = 0 then 'D' else 'U' end as endringstype"
+    touched = (
+        f"select {ROW[target].format(bump=1, extra=kind)} from {SERIES[target].format(start=0, stop=rows)} "
+        f"where i % {step} = 0"
+    )
+    inserted = ROW[target].format(bump=0, extra=", 'I' as endringstype")
+    new = f"select {inserted} from {SERIES[target].format(start=rows, stop=rows + rows // (step * 10))}"
+    return REPLACE[target].format(select=f"{touched} union all {new}")
 
 
 def execute(target: str, database: Path, sql: str) -> None:
@@ -141,6 +180,12 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=10_000_000, help="keys in the source and history (default 10M)")
     parser.add_argument("--changed", type=float, default=0.01, help="share of rows changed (default 0.01)")
     parser.add_argument("--target", choices=("duckdb", "postgres"), default="duckdb")
+    parser.add_argument(
+        "--source",
+        choices=("changes", "full"),
+        default="changes",
+        help="what an extract holds: only the changes (default) or every key",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (prints where)")
     parser.add_argument("--repeat", type=int, default=1, help="runs; the median is reported (default 1)")
     parser.add_argument("--out", type=Path, help="write the figures as JSON here")
@@ -149,7 +194,10 @@ def main() -> int:
     initial = [run[0] for run in runs]
     changed = [run[1] for run in runs]
     ratios = [run[1] / run[0] for run in runs]
-    print(f"target {args.target}: history of {args.rows:,} rows, {args.changed:.0%} changed, {args.repeat} run(s)")
+    print(
+        f"target {args.target}, source of {args.source}: history of {args.rows:,} rows, {args.changed:.0%} changed, "
+        f"{args.repeat} run(s)"
+    )
     print(
         f"  initial build median {statistics.median(initial):8.2f} s  (min {min(initial):.2f}, max {max(initial):.2f})"
     )
@@ -161,6 +209,7 @@ def main() -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         summary = {
             "target": args.target,
+            "source": args.source,
             "rows": args.rows,
             "changed_share": args.changed,
             "runs": args.repeat,
@@ -180,14 +229,14 @@ def measure(args: argparse.Namespace) -> tuple[float, float]:
     (folder / "dbt_project.yml").write_text(PROJECT, encoding="utf-8")
     (folder / "profiles.yml").write_text(PROFILES[args.target].format(path=database), encoding="utf-8")
     (folder / "snapshots").mkdir()
-    (folder / "snapshots" / "hist_bench.yml").write_text(SOURCES, encoding="utf-8")
+    (folder / "snapshots" / "hist_bench.yml").write_text(SOURCES.format(meta=META[args.source]), encoding="utf-8")
     shutil.copytree(ROOT / "macros", folder / "macros")
     try:
         if args.target == "postgres":
             execute(args.target, database, "drop schema if exists historikk cascade")
-        execute(args.target, database, CREATE[args.target].format(rows=args.rows))
+        execute(args.target, database, initial_sql(args.target, args.source, args.rows))
         initial, initial_wall, _ = snapshot(folder)
-        execute(args.target, database, CHANGE.format(step=round(1 / args.changed)))
+        execute(args.target, database, change_sql(args.target, args.source, args.rows, args.changed))
         changed, changed_wall, message = snapshot(folder)
     finally:
         if not args.keep:

@@ -5,11 +5,13 @@
     2. A column whose type grew (integer to bigint/numeric/float, a numeric with more digits) is widened in the
        history first: dbt widens only text columns and would otherwise round the new values into the old type.
     3. The hook's SQL takes a lock on the history (history_lock): concurrent runs take turns, none adds a
-       version twice. -#}
+       version twice; then the run's settings (history_run_settings). -#}
 {%- macro history_guard() -%}
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
+    {#- a wrong meta.history_source / deleted_when is named before anything runs -#}
+    {%- do history_deleted_when() -%}
     {%- set key = config.get('unique_key') -%}
     {%- set keys = key if key is not string else [key] -%}
     {%- set source_sql = model['compiled_code'] -%}
@@ -40,5 +42,5 @@
             ~ '. Nothing was written to history. Fix the extract (one row per key, no empty key) and load it again.') }}
     {%- endif -%}
     {%- do history_widen_columns() -%}
-    {{ return(history_lock()) }}
+    {{ return([history_lock(), history_run_settings()] | map('trim') | select | join(';\n')) }}
 {%- endmacro -%}

@@ -1,11 +1,18 @@
 {#- The changes a history run writes, found with one comparison of the source with the current history rows.
 
     dbt's own staging query joins the whole source with the current rows four times (inserts, updates, deletes,
-    deletion rows) and hashes every source row. Here one full outer join finds the keys that are new, changed,
-    re-inserted after a deletion, or gone from the source; everything after it (hashes, the rows to close, the
-    deletion rows) works on those changed keys only. The rows produced are exactly dbt's (same columns, same
-    dbt_change_type, same ids), so dbt's merge writes them unchanged. Used with hard_deletes: new_record, which
-    every history here has; any other setting falls back to dbt's query. -#}
+    deletion rows) and hashes every source row. Here one join finds the keys that are new, changed, re-inserted
+    after a deletion, or deleted; everything after it (hashes, the rows to close, the deletion rows) works on those
+    changed keys only. The rows produced are exactly dbt's (same columns, same dbt_change_type, same ids), so dbt's
+    merge writes them unchanged. Used with hard_deletes: new_record, which every history here has; any other
+    setting falls back to dbt's query.
+
+    Two kinds of source (history_deleted_when):
+    - full extracts (the default): every key in every extract; a full outer join of source and current rows, and a
+      key missing from the source is deleted;
+    - changes (meta.history_source: changes): only the keys that changed, a deleted key flagged by
+      meta.deleted_when; only the current rows of those keys are read, so a run costs in proportion to the change.
+-#}
 {%- macro default__snapshot_staging_table(strategy, source_sql, target_relation) -%}
     {%- if strategy.hard_deletes != 'new_record' -%}
         {{ return(dbt.default__snapshot_staging_table(strategy, source_sql, target_relation)) }}
@@ -17,6 +24,7 @@
     {%- set key_names = history_key_names(strategy.unique_key, 'dbt_unique_key') -%}
     {%- set gone_names = history_key_names(strategy.unique_key, 'dbt_gone_key') -%}
     {%- set new_scd_id = snapshot_hash_arguments([columns.dbt_scd_id, snapshot_get_time()]) -%}
+    {%- set deleted_when = history_deleted_when() -%}
 
     with snapshot_query as (
 
@@ -24,25 +32,74 @@
 
     ),
 
+    source_rows as (
+
+        select
+            *,
+            {%- if deleted_when %}
+            coalesce(({{ deleted_when }}), false) as dbt_source_deleted,
+            {%- endif %}
+            {{ unique_key_fields(strategy.unique_key) }}
+        from snapshot_query
+
+    ),
+
     snapshotted_data as (
 
+        {%- set is_current -%}
+            {%- if current -%}
+            ( {{ equals(columns.dbt_valid_to, current | trim) }} or {{ columns.dbt_valid_to }} is null )
+            {%- else -%}
+            {{ columns.dbt_valid_to }} is null
+            {%- endif -%}
+        {%- endset %}
+        {%- if deleted_when %}
+        {{ history_current_rows_of_changes(target_relation, is_current, strategy.unique_key) }}
+        {%- else %}
         select *, {{ unique_key_fields(strategy.unique_key) }}
         from {{ target_relation }}
-        where
-        {%- if current %}
-            ( {{ equals(columns.dbt_valid_to, current | trim) }} or {{ columns.dbt_valid_to }} is null )
-        {%- else %}
-            {{ columns.dbt_valid_to }} is null
+        where {{ is_current }}
         {%- endif %}
 
     ),
 
-    source_rows as (
+    {%- if deleted_when %}
 
-        select *, {{ unique_key_fields(strategy.unique_key) }}
-        from snapshot_query
+    -- the one pass over the changes: a source row that is new, changed or back after a deletion, or that deletes
+    -- a key with a live current row (then only its key is kept, in dbt_gone_key)
+    compared as (
+
+        select
+            {%- for name in source_columns %}
+            source_data.{{ adapter.quote(name) }},
+            {%- endfor %}
+            {%- for name in key_names %}
+            case when not source_data.dbt_source_deleted then source_data.{{ name }} end as {{ name }},
+            {%- endfor %}
+            {%- for name in key_names %}
+            case when source_data.dbt_source_deleted then snapshotted_data.{{ name }} end
+                as {{ gone_names[loop.index0] }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        from source_rows as source_data
+        left join snapshotted_data
+            on {{ unique_key_join_on(strategy.unique_key, 'snapshotted_data', 'source_data') }}
+        where (
+                not source_data.dbt_source_deleted
+                and (
+                    {{ unique_key_is_null(strategy.unique_key, 'snapshotted_data') }}
+                    or snapshotted_data.{{ columns.dbt_is_deleted }} = 'True'
+                    or {{ strategy.row_changed }}
+                )
+            )
+            or (
+                source_data.dbt_source_deleted
+                and {{ unique_key_is_not_null(strategy.unique_key, 'snapshotted_data') }}
+                and coalesce(snapshotted_data.{{ columns.dbt_is_deleted }}, 'False') != 'True'
+            )
 
     ),
+
+    {%- else %}
 
     -- the one pass over all rows: a source row that is new, changed or back after a deletion, or a current
     -- history row whose key left the source (then only its key is kept, in dbt_gone_key)
@@ -73,6 +130,8 @@
             )
 
     ),
+
+    {%- endif %}
 
     changed_source as (
 
