@@ -17,13 +17,13 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from dataprodukt.warehouse import DuckDBWarehouse, PostgresWarehouse
+from dataprodukt.warehouse import DuckDBWarehouse
 from tests.conftest import REPO, clean_env
+from tests.support import postgres
 
 PROJECT = Path(__file__).parent / "projects" / "history_changes"
 HISTORY = "historikk.hist_kilde__stillinger"
@@ -115,15 +115,7 @@ def make_project(folder: Path, target: str, env: dict[str, str], connect: Callab
 def project(request: pytest.FixtureRequest, tmp_path: Path) -> Project:
     if request.param == "postgres":
         env = request.getfixturevalue("pg_env")
-        credentials = SimpleNamespace(
-            host=env["PGHOST"],
-            port=int(env["PGPORT"]),
-            user=env["PGUSER"],
-            password=env["PGPASSWORD"],
-            database=env["PGDATABASE"],
-            connect_timeout=5,
-        )
-        return make_project(tmp_path, "postgres", clean_env(**env), lambda: PostgresWarehouse(credentials))
+        return make_project(tmp_path, "postgres", clean_env(**env), lambda: postgres.warehouse(env))
     database = tmp_path / "history.duckdb"
     env = clean_env(HISTORY_CHANGES_DUCKDB=str(database))
     return make_project(tmp_path, "duckdb", env, lambda: DuckDBWarehouse(database))

@@ -4,7 +4,6 @@ staging models reproduced from their raw tables on DuckDB and PostgreSQL (modulo
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -12,8 +11,9 @@ import yaml
 from dataprodukt import generator
 from dataprodukt.loader import RAW_SCHEMA, read_header
 from dataprodukt.scaffold import infer_kind, load_name_map
-from dataprodukt.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
+from dataprodukt.warehouse import DuckDBWarehouse, Warehouse
 from tests.conftest import REPO, clean_env, run_cli
+from tests.support import postgres
 
 NAMES = [
     ("aareg", "arbeidsforhold", "ARBFORHOLD_ID", "arbeidsforhold_id"),
@@ -210,13 +210,5 @@ def test_a_source_table_that_is_not_loaded_is_named_with_what_raw_holds(project_
 
 @pytest.mark.postgres
 def test_scaffold_reproduces_the_example_postgres(project_copy: Path, tmp_path: Path, pg_env: dict[str, str]) -> None:
-    credentials = SimpleNamespace(
-        host=pg_env["PGHOST"],
-        port=int(pg_env["PGPORT"]),
-        user=pg_env["PGUSER"],
-        password=pg_env["PGPASSWORD"],
-        database=pg_env["PGDATABASE"],
-        connect_timeout=5,
-    )
-    load_raw(PostgresWarehouse(credentials), tmp_path)
+    load_raw(postgres.warehouse(pg_env), tmp_path)
     scaffold_reproduces_the_example(project_copy, ("--target", "postgres"), clean_env(**pg_env))

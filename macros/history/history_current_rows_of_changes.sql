@@ -5,11 +5,12 @@
 {%- endmacro -%}
 
 {%- macro history_changed_keys_filter(unique_key) -%}
+    {%- set keys = [unique_key] if unique_key is string else unique_key -%}
     exists (
         select 1 from source_rows
         where
         {%- for name in history_key_names(unique_key, 'dbt_unique_key') %}
-            source_rows.{{ name }} = history_rows.{{ ([unique_key] if unique_key is string else unique_key)[loop.index0] }}
+            source_rows.{{ name }} = history_rows.{{ keys[loop.index0] }}
             {%- if not loop.last %} and {% endif %}
         {%- endfor %}
     )

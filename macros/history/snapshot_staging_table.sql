@@ -63,10 +63,17 @@
 
     ),
 
-    {%- if deleted_when %}
-
-    -- the one pass over the changes: a source row that is new, changed or back after a deletion, or that deletes
-    -- a key with a live current row (then only its key is kept, in dbt_gone_key)
+    -- the one pass: a source row that is new, changed or back after a deletion, or a live current row whose key is
+    -- gone (then only its key is kept, in dbt_gone_key). Full extracts: every source row against every current
+    -- row, a key missing from the source is gone. Changes: the changes against their keys' current rows, a key is
+    -- gone when its row deletes it.
+    {%- set source_gone -%}
+        {%- if deleted_when -%}
+        source_data.dbt_source_deleted
+        {%- else -%}
+        {{ unique_key_is_null(strategy.unique_key, 'source_data') }}
+        {%- endif -%}
+    {%- endset %}
     compared as (
 
         select
@@ -74,17 +81,17 @@
             source_data.{{ adapter.quote(name) }},
             {%- endfor %}
             {%- for name in key_names %}
-            case when not source_data.dbt_source_deleted then source_data.{{ name }} end as {{ name }},
+            case when not ({{ source_gone }}) then source_data.{{ name }} end as {{ name }},
             {%- endfor %}
             {%- for name in key_names %}
-            case when source_data.dbt_source_deleted then snapshotted_data.{{ name }} end
+            case when {{ source_gone }} then snapshotted_data.{{ name }} end
                 as {{ gone_names[loop.index0] }}{{ ',' if not loop.last }}
             {%- endfor %}
         from source_rows as source_data
-        left join snapshotted_data
+        {{ 'left' if deleted_when else 'full outer' }} join snapshotted_data
             on {{ unique_key_join_on(strategy.unique_key, 'snapshotted_data', 'source_data') }}
         where (
-                not source_data.dbt_source_deleted
+                not ({{ source_gone }})
                 and (
                     {{ unique_key_is_null(strategy.unique_key, 'snapshotted_data') }}
                     or snapshotted_data.{{ columns.dbt_is_deleted }} = 'True'
@@ -92,46 +99,12 @@
                 )
             )
             or (
-                source_data.dbt_source_deleted
+                {{ source_gone }}
                 and {{ unique_key_is_not_null(strategy.unique_key, 'snapshotted_data') }}
                 and coalesce(snapshotted_data.{{ columns.dbt_is_deleted }}, 'False') != 'True'
             )
 
     ),
-
-    {%- else %}
-
-    -- the one pass over all rows: a source row that is new, changed or back after a deletion, or a current
-    -- history row whose key left the source (then only its key is kept, in dbt_gone_key)
-    compared as (
-
-        select
-            {%- for name in source_columns %}
-            source_data.{{ adapter.quote(name) }},
-            {%- endfor %}
-            {%- for name in key_names %}
-            source_data.{{ name }},
-            {%- endfor %}
-            {%- for name in key_names %}
-            snapshotted_data.{{ name }} as {{ gone_names[loop.index0] }}{{ ',' if not loop.last }}
-            {%- endfor %}
-        from source_rows as source_data
-        full outer join snapshotted_data
-            on {{ unique_key_join_on(strategy.unique_key, 'snapshotted_data', 'source_data') }}
-        where {{ unique_key_is_null(strategy.unique_key, 'snapshotted_data') }}
-            or (
-                {{ unique_key_is_null(strategy.unique_key, 'source_data') }}
-                and coalesce(snapshotted_data.{{ columns.dbt_is_deleted }}, 'False') != 'True'
-            )
-            or (
-                {{ unique_key_is_not_null(strategy.unique_key, 'source_data') }}
-                and {{ unique_key_is_not_null(strategy.unique_key, 'snapshotted_data') }}
-                and ({{ strategy.row_changed }} or snapshotted_data.{{ columns.dbt_is_deleted }} = 'True')
-            )
-
-    ),
-
-    {%- endif %}
 
     changed_source as (
 

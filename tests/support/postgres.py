@@ -71,6 +71,23 @@ def connect(env: dict[str, str]):  # type: ignore[no-untyped-def]
     )
 
 
+def warehouse(env: dict[str, str]):  # type: ignore[no-untyped-def]
+    """The loader's PostgresWarehouse on the database the PG* variables in `env` name (as a test's pg_env)."""
+    from types import SimpleNamespace
+
+    from dataprodukt.warehouse import PostgresWarehouse
+
+    credentials = SimpleNamespace(
+        host=env["PGHOST"],
+        port=int(env["PGPORT"]),
+        user=env["PGUSER"],
+        password=env["PGPASSWORD"],
+        database=env["PGDATABASE"],
+        connect_timeout=5,
+    )
+    return PostgresWarehouse(credentials)
+
+
 def _run(command: list[str], as_postgres: bool = False) -> subprocess.CompletedProcess[str]:
     if as_postgres and os.geteuid() == 0:
         command = ["runuser", "-u", "postgres", "--", *command]
