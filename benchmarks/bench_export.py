@@ -23,9 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from dataprodukt.core.artifacts import Artifacts
 from dataprodukt.datadoc import synthetic
-from dataprodukt.datadoc.artifacts import Artifacts
-from dataprodukt.datadoc.export import build_documents, describe_all, export
+from dataprodukt.datadoc.exporter import build_documents, describe_all, export
 from dataprodukt.datadoc.stamps import History
 
 

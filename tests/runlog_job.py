@@ -15,9 +15,11 @@ from dataprodukt import pipeline
 
 SCRIPT = """
 import sys
-from dataprodukt import catalog_site, pipeline, runlog
-from dataprodukt.dbt_session import DbtSession
-from dataprodukt.project import Project
+from dataprodukt import pipeline
+from dataprodukt.catalog import site as catalog_site
+from dataprodukt.runlog import writer as runlog
+from dataprodukt.core.dbt_session import DbtSession
+from dataprodukt.core.project import Project
 
 project = Project.discover(target=sys.argv[1])
 progress = pipeline.Progress()

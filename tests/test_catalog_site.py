@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 
-from dataprodukt.catalog_site import _datadoc_type, _personal, embed
-from dataprodukt.catalog_sources import normalise, parse_stem
-from dataprodukt.datasets import Dataset, published_datasets
+from dataprodukt.catalog.site import _datadoc_type, _personal, embed
+from dataprodukt.catalog.sources import normalise, parse_stem
+from dataprodukt.rules.identity import Dataset, published_datasets
 from tests.conftest import IN_CI, REPO, BuiltExample, clean_env, run_cli
 from tests.runlog_job import run_job
 

@@ -230,8 +230,8 @@ def test_export_on_postgres_gives_the_same_types_and_a_catalog_table(
 
 
 def test_export_metadata_runs_in_process_for_the_main_job(example_duckdb: BuiltExample, tmp_path: Path) -> None:
-    from dataprodukt.datadoc.export import export_metadata
-    from dataprodukt.project import Project
+    from dataprodukt.core.project import Project
+    from dataprodukt.datadoc.exporter import export_metadata
 
     project = Project(example_duckdb.root, "duckdb")
     result = export_metadata(project, None, storage=tmp_path / "storage", catalog=tmp_path / "c", warehouse=False)

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 from datadoc_model.required.model import MetadataContainer
 
+from dataprodukt.core.artifacts import Artifacts
+from dataprodukt.core.errors import UserError
 from dataprodukt.datadoc import synthetic
-from dataprodukt.datadoc.artifacts import Artifacts
 from dataprodukt.datadoc.describe import describe, variable_id
-from dataprodukt.datadoc.export import describe_all, export
+from dataprodukt.datadoc.exporter import describe_all, export
 from dataprodukt.datadoc.lineage import Lineage
 from dataprodukt.datadoc.types import column_kind, datadoc_type, table_schema_type
-from dataprodukt.datasets import published_datasets
-from dataprodukt.errors import UserError
+from dataprodukt.rules.identity import published_datasets
 
 # (engine, type as catalog.json reports it, Datadoc data_type, Table Schema type)
 TYPES = [

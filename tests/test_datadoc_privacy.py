@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 
-from dataprodukt.datadoc.export import personal_data_classes
+from dataprodukt.datadoc.exporter import personal_data_classes
 from dataprodukt.datadoc.lineage import Lineage
 from tests.conftest import BuiltExample
 

@@ -10,7 +10,7 @@ import pandas as pd
 import psycopg2
 import pytest
 
-from dataprodukt.generator import list_batches
+from dataprodukt.load.generator import list_batches
 from tests.conftest import BuiltExample
 from tests.expected import sick_leave_statistic
 from tests.support.relations import relation_name

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dataprodukt.errors import UserError
-from dataprodukt.generator import TABLES, generate, list_batches
+from dataprodukt.core.errors import UserError
+from dataprodukt.load.generator import TABLES, generate, list_batches
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from dataprodukt.warehouse import DuckDBWarehouse
+from dataprodukt.core.warehouse import DuckDBWarehouse
 from tests.conftest import REPO, clean_env
 from tests.support import postgres
 

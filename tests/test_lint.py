@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dataprodukt.commands.lint import DIALECTS
-from dataprodukt.project import TARGETS
+from dataprodukt.core.project import TARGETS
 from tests.conftest import REPO, clean_env, run_cli
 
 BAD_MODEL = """\

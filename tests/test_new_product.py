@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dataprodukt.errors import UserError
-from dataprodukt.new_product import Template, check_short_name, is_example_test
+from dataprodukt.core.errors import UserError
+from dataprodukt.load.new_product import Template, check_short_name, is_example_test
 from tests.conftest import REPO, clean_env, run_cli
 
 VALID = [("ameld_data", False), ("nudb_data", False), ("sykefravaer2_data", False), ("kpi", True), ("ledstill", True)]
@@ -57,7 +57,7 @@ def test_the_example_is_recognised_by_its_names() -> None:
     assert {"sykefravaersprosent", "stg_aareg__arbeidsforhold", "hist_aareg__arbeidsforhold"} <= names
     assert is_example_test("def test_x(example_duckdb): ...", set())
     assert is_example_test("select * from statistikk.sykefravaersprosent_v1", {"sykefravaer"})
-    assert not is_example_test("from dataprodukt.secrets_scan import scan_text", {"sykefravaer", *names})
+    assert not is_example_test("from dataprodukt.hooks.secrets_scan import scan_text", {"sykefravaer", *names})
 
 
 def _make(folder: Path, target: str) -> subprocess.CompletedProcess[str]:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from dataprodukt.checks import privacy as privacy_check
-from dataprodukt.dbt_session import DbtSession
-from dataprodukt.errors import UserError
-from dataprodukt.privacy import classify
-from dataprodukt.project import Project
+from dataprodukt.core.dbt_session import DbtSession
+from dataprodukt.core.errors import UserError
+from dataprodukt.core.project import Project
+from dataprodukt.rules.personal_data import classify
 from tests.conftest import BuiltExample, copy_project, run_cli
 
 PERSONAL = "NON_PSEUDONYMISED_ENCRYPTED_PERSONAL_DATA"

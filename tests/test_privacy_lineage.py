@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from dataprodukt.privacy import NOT_PERSONAL, PERSONAL, PSEUDONYMISED, trace
+from dataprodukt.rules.personal_data import NOT_PERSONAL, PERSONAL, PSEUDONYMISED, trace
 
 PAD_I, PAD_O = "36" * 64, "5c" * 64
 QUOTES = {"duckdb": '"', "postgres": '"', "bigquery": "`"}
@@ -136,8 +136,8 @@ def test_declaration_above_lineage_wins_and_below_is_kept_for_the_check() -> Non
 
 
 def test_classify_refuses_a_manifest_without_compiled_sql() -> None:
-    from dataprodukt.errors import UserError
-    from dataprodukt.privacy import classify
+    from dataprodukt.core.errors import UserError
+    from dataprodukt.rules.personal_data import classify
 
     data = manifest("duckdb", "select fodselsnummer from {stg}")
     assert classify(data)[("model.p.siste", "fodselsnummer")] == (PERSONAL, "raw.person.fnr")

@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dataprodukt.errors import UserError
-from dataprodukt.pseudonym_key import KEY_FILE, KEY_VARIABLE, ensure_key
+from dataprodukt.core.errors import UserError
+from dataprodukt.core.pseudonym_key import KEY_FILE, KEY_VARIABLE, ensure_key
 from tests.conftest import BuiltExample, clean_env
 from tests.support.relations import relation_name
 
@@ -163,7 +163,7 @@ def test_bigquery_form_computes_the_same_hmac(project_copy: Path) -> None:
     translated to DuckDB and run; the guard must also recognise its shape as pseudonymisation."""
     import sqlglot
 
-    from dataprodukt.privacy import HASHES, _is_pseudonymisation
+    from dataprodukt.rules.personal_data import HASHES, _is_pseudonymisation
     from tests.test_suppression import compile_inline
 
     key = KEYS[1].encode("utf-8").ljust(64, b"\0")

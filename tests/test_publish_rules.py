@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from dataprodukt import export
-from dataprodukt.datasets import Dataset
-from dataprodukt.naming import validate_path
-from dataprodukt.publish import Outcome, _latest_target, _report_drift
-from dataprodukt.register import Record, code_fingerprint, sql_fingerprint
-from dataprodukt.storage import AlreadyStored, Storage
-from dataprodukt.warehouse import DuckDBWarehouse
+from dataprodukt.core.storage import AlreadyStored, Storage
+from dataprodukt.core.warehouse import DuckDBWarehouse
+from dataprodukt.publish import files as export
+from dataprodukt.publish.publication import Outcome, _latest_target, _report_drift
+from dataprodukt.publish.register import Record, code_fingerprint, sql_fingerprint
+from dataprodukt.rules.identity import Dataset
+from dataprodukt.rules.naming import validate_path
 
 
 def manifest() -> dict[str, Any]:

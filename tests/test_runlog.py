@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from dataprodukt.commands.status import table
-from dataprodukt.run_results import node_results
-from dataprodukt.runlog import literal
+from dataprodukt.runlog.results import node_results
+from dataprodukt.runlog.writer import literal
 from tests.conftest import clean_env, run_cli
 from tests.runlog_job import run_job
 from tests.support.relations import relation_name
@@ -24,8 +24,8 @@ def query(project: Path, env: dict[str, str], target: str, sql: str) -> list[tup
     """Read the warehouse the way the CLI does (the profile's connection), in a separate process."""
     script = (
         "import json, sys\n"
-        "from dataprodukt.project import Project\n"
-        "from dataprodukt.warehouse import connected\n"
+        "from dataprodukt.core.project import Project\n"
+        "from dataprodukt.core.warehouse import connected\n"
         "with connected(Project.discover(target=sys.argv[1])) as w:\n"
         "    print(json.dumps([list(r) for r in w.query(sys.argv[2])], default=str))\n"
     )
@@ -115,8 +115,8 @@ def test_run_log_on_postgres(project_copy: Path, pg_env: dict[str, str]) -> None
 def test_a_run_log_that_cannot_be_written_never_hides_the_result(project_copy: Path) -> None:
     script = (
         "from dataprodukt import runlog\n"
-        "from dataprodukt.dbt_session import DbtSession\n"
-        "from dataprodukt.project import Project\n"
+        "from dataprodukt.core.dbt_session import DbtSession\n"
+        "from dataprodukt.core.project import Project\n"
         "project = Project.discover(target='postgres')\n"
         "session = DbtSession(project)\n"
         "print(runlog.record_run(project, session, command='run', started_at=runlog.now(), error='boom'))\n"

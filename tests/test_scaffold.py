@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dataprodukt import generator
-from dataprodukt.loader import RAW_SCHEMA, read_header
-from dataprodukt.scaffold import infer_kind, load_name_map
-from dataprodukt.warehouse import DuckDBWarehouse, Warehouse
+from dataprodukt.core.warehouse import DuckDBWarehouse, Warehouse
+from dataprodukt.load import generator
+from dataprodukt.load.loader import RAW_SCHEMA, read_header
+from dataprodukt.load.staging_model import infer_kind, load_name_map
 from tests.conftest import REPO, clean_env, run_cli
 from tests.support import postgres
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dataprodukt.secrets_scan import ALLOW, main, scan_text
+from dataprodukt.hooks.secrets_scan import ALLOW, main, scan_text
 
 BEGIN = "-----BEGIN "
 GITHUB = "gh" + "p_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"

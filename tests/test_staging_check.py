@@ -524,7 +524,7 @@ def test_unparsable_and_uncompilable_models_are_named_without_a_traceback(projec
 
 
 def test_a_source_without_yaml_columns_is_checked_against_the_warehouse(project_copy: Path, tmp_path: Path) -> None:
-    from dataprodukt.warehouse import DuckDBWarehouse
+    from dataprodukt.core.warehouse import DuckDBWarehouse
     from tests.test_scaffold import load_raw
 
     load_raw(DuckDBWarehouse(project_copy / "build" / "sykefravaer.duckdb"), tmp_path)

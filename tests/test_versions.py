@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dataprodukt.storage import AlreadyStored, Storage
-from dataprodukt.versions import (
+from dataprodukt.core.storage import AlreadyStored, Storage
+from dataprodukt.rules.file_versions import (
     get_fileversions,
     latest_version_number,
     latest_version_path,

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from dataprodukt.schedule import main as schedule_main
-from dataprodukt.schedule import previous_month, previous_quarter, previous_year
+from dataprodukt.rules.schedule import main as schedule_main
+from dataprodukt.rules.schedule import previous_month, previous_quarter, previous_year
 from tests.conftest import REPO, clean_env
 
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))

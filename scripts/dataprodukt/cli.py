@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from dataprodukt import commands
-from dataprodukt.errors import UserError
+from dataprodukt.core.errors import UserError
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -27,7 +27,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from dataprodukt import generator
+    from dataprodukt.load import generator
 
     out = Path(args.out) if args.out else _project(args).raw_dir
     for summary in generator.generate(out, rows=args.rows, batches=args.batches, seed=args.seed):
@@ -36,8 +36,9 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _cmd_load(args: argparse.Namespace) -> int:
-    from dataprodukt import generator, pipeline
-    from dataprodukt.dbt_session import DbtSession
+    from dataprodukt import pipeline
+    from dataprodukt.core.dbt_session import DbtSession
+    from dataprodukt.load import generator
 
     project = _project(args)
     folders = [Path(folder).resolve() for folder in args.batch] or generator.list_batches(project.raw_dir)

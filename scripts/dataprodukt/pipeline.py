@@ -12,13 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dataprodukt import catalog_site, generator, loader, publish, runlog
+from dataprodukt.catalog import site as catalog_site
 from dataprodukt.checks import privacy as privacy_check
-from dataprodukt.datadoc import export as datadoc_export
-from dataprodukt.dbt_session import DbtSession
-from dataprodukt.errors import UserError
-from dataprodukt.project import Project
-from dataprodukt.warehouse import connected
+from dataprodukt.core.dbt_session import DbtSession
+from dataprodukt.core.errors import UserError
+from dataprodukt.core.project import Project
+from dataprodukt.core.warehouse import connected
+from dataprodukt.datadoc import exporter as datadoc_export
+from dataprodukt.load import generator, loader
+from dataprodukt.publish import publication as publish
+from dataprodukt.runlog import writer as runlog
 
 GENERATOR_SETTINGS = "generator.json"
 

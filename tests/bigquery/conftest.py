@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from dataprodukt import bigquery_emulator
-from dataprodukt.errors import UserError
+from dataprodukt.core import bigquery_emulator
+from dataprodukt.core.errors import UserError
 from tests.conftest import IN_CI, REPO, BuiltExample, clean_env, copy_project
 
 # one virtualenv for every session and project copy (it takes a few seconds to make, then it is reused)
@@ -42,7 +42,7 @@ def emulator_warehouse(emulator: bigquery_emulator.Emulator) -> Any:
     """The project's BigQuery warehouse class, pointed at the emulator as the bigquery_emulator profile is."""
     from dbt.adapters.bigquery.credentials import BigQueryCredentials
 
-    from dataprodukt.bigquery_warehouse import BigQueryWarehouse
+    from dataprodukt.core.bigquery_warehouse import BigQueryWarehouse
 
     credentials = BigQueryCredentials.from_dict(
         {

@@ -91,8 +91,8 @@ def test_histories_are_partitioned_by_month_and_clustered_by_validity_and_key(
 def test_production_profile_caps_bytes_billed_and_reads_credentials_from_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from dataprodukt.project import Project
-    from dataprodukt.warehouse import profile_credentials
+    from dataprodukt.core.project import Project
+    from dataprodukt.core.warehouse import profile_credentials
 
     project = copy_project(tmp_path / "project")
     for name in ("DBT_TARGET", "DBT_PROFILES_DIR", "DBT_PROJECT_DIR", "BQ_MAXIMUM_BYTES_BILLED", "BQ_KEYFILE"):

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dataprodukt import bigquery_emulator
 from dataprodukt.checks.bigquery_dialect import find_problems
+from dataprodukt.core import bigquery_emulator
 from tests.conftest import clean_env, copy_project, run_cli
 
 
@@ -82,7 +82,7 @@ def test_planted_duckdb_only_model_and_test_are_caught_and_the_example_is_clean(
 def test_check_on_a_non_bigquery_target_says_how_to_run_it(tmp_path: Path) -> None:
     from dataprodukt.checks import CheckContext
     from dataprodukt.checks.bigquery_dialect import run
-    from dataprodukt.project import Project
+    from dataprodukt.core.project import Project
 
     context = CheckContext(Project(copy_project(tmp_path / "project"), "duckdb"), {"nodes": {}})
     assert run(context) == []

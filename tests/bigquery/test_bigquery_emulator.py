@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from dataprodukt import bigquery_emulator
-from dataprodukt.errors import UserError
+from dataprodukt.core import bigquery_emulator
+from dataprodukt.core.errors import UserError
 from tests.bigquery.conftest import EMULATOR_VENV, free_port
 from tests.conftest import BuiltExample, clean_env, copy_project, run_cli
 
@@ -223,7 +223,7 @@ def test_text_literals_round_trip_on_bigquery(bq_warehouse: Any) -> None:
 
 
 def test_text_literals_round_trip_on_duckdb(tmp_path: Path) -> None:
-    from dataprodukt.warehouse import DuckDBWarehouse
+    from dataprodukt.core.warehouse import DuckDBWarehouse
 
     warehouse = DuckDBWarehouse(tmp_path / "literal.duckdb")
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dataprodukt import bigquery_emulator
+from dataprodukt.core import bigquery_emulator
 from tests.bigquery.conftest import emulator_warehouse
 from tests.conftest import clean_env
 from tests.test_history_changes import make_project, replay_and_compare

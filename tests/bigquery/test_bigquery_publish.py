@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from dataprodukt import export
+from dataprodukt.publish import files as export
 from tests.conftest import BuiltExample, copy_project
 
 pytestmark = pytest.mark.bigquery
@@ -159,7 +159,7 @@ def test_published_versions_are_never_rewritten_and_a_changed_one_is_refused(
 def test_register_rows_round_trip_on_bigquery(bq_emulator: Any) -> None:
     """Any text survives the register's literals (BigQuery escapes with backslashes); the register's dataset is made
     with the profile's location (the emulator accepts the option but keeps every dataset in US)."""
-    from dataprodukt.register import Record, Register
+    from dataprodukt.publish.register import Record, Register
     from tests.bigquery.conftest import emulator_warehouse
 
     warehouse = emulator_warehouse(bq_emulator)

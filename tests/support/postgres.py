@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from dataprodukt import filelock
+from dataprodukt.core import filelock
 
 # one role per checkout: two clones testing on one machine never reset each other's password
 ROLE = "dataprodukt_test_" + hashlib.sha1(str(Path(__file__).resolve().parents[2]).encode()).hexdigest()[:8]
@@ -75,7 +75,7 @@ def warehouse(env: dict[str, str]):  # type: ignore[no-untyped-def]
     """The loader's PostgresWarehouse on the database the PG* variables in `env` name (as a test's pg_env)."""
     from types import SimpleNamespace
 
-    from dataprodukt.warehouse import PostgresWarehouse
+    from dataprodukt.core.warehouse import PostgresWarehouse
 
     credentials = SimpleNamespace(
         host=env["PGHOST"],

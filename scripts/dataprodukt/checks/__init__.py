@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dataprodukt.project import Project
+from dataprodukt.core.project import Project
 
 
 @dataclass(frozen=True)

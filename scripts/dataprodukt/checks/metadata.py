@@ -13,9 +13,9 @@ from typing import Any
 
 from dataprodukt.checks import CheckContext, Violation
 from dataprodukt.datadoc.describe import describe
-from dataprodukt.datadoc.export import personal_data_classes
+from dataprodukt.datadoc.exporter import personal_data_classes
 from dataprodukt.datadoc.lineage import Lineage
-from dataprodukt.datasets import published_datasets
+from dataprodukt.rules.identity import published_datasets
 
 NAME = "metadata"
 

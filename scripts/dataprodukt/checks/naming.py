@@ -15,10 +15,10 @@ import tempfile
 from pathlib import Path
 
 from dataprodukt.checks import CheckContext, Violation
-from dataprodukt.datasets import Dataset, published_datasets
-from dataprodukt.naming import validate_path, warehouse_identifier
-from dataprodukt.register import manifest_path, record_path
-from dataprodukt.storage import Storage, storage_for
+from dataprodukt.core.storage import Storage, storage_for
+from dataprodukt.publish.register import manifest_path, record_path
+from dataprodukt.rules.identity import Dataset, published_datasets
+from dataprodukt.rules.naming import validate_path, warehouse_identifier
 
 NAME = "naming"
 
@@ -81,7 +81,7 @@ def _changed_since_publication(context: CheckContext, datasets: list[Dataset]) -
 
 def _state_modified(context: CheckContext, storage: Storage, stored: str) -> set[str]:
     """unique_ids dbt selects with ``state:modified+`` against the stored manifest."""
-    from dataprodukt.dbt_session import DbtSession
+    from dataprodukt.core.dbt_session import DbtSession
 
     folder = Path(tempfile.mkdtemp(prefix="publication-state-"))
     try:

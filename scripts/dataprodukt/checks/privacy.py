@@ -1,7 +1,8 @@
 """Personal data never reaches open outputs.
 
-Column classes come from the lineage in :mod:`dataprodukt.privacy`. A model is open when its folder's assessment is
-OPEN (models/utdata/, see ``datasets.STATES``) or its meta says ``open: true``. The check fails when
+Column classes come from the lineage in :mod:`dataprodukt.rules.personal_data`. A model is open when its
+folder's assessment is OPEN (models/utdata/, see ``identity.STATES``) or its meta says ``open: true``. The check
+fails when
 - an open model has a column that is personal or pseudonymised, naming the declared column it comes from;
 - a column declares a class (``meta.is_personal_data``) less personal than its lineage, or a value Datadoc doesn't know;
 - an open model's SQL can't be analysed (the guard fails closed; other models get a note).
@@ -14,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from dataprodukt.checks import CheckContext, Violation
-from dataprodukt.datasets import STATES
-from dataprodukt.dbt_session import DbtSession
-from dataprodukt.errors import UserError
-from dataprodukt.privacy import CLASSES, META_KEY, NOT_PERSONAL, RANK, trace
-from dataprodukt.project import Project
+from dataprodukt.core.dbt_session import DbtSession
+from dataprodukt.core.errors import UserError
+from dataprodukt.core.project import Project
+from dataprodukt.rules.identity import STATES
+from dataprodukt.rules.personal_data import CLASSES, META_KEY, NOT_PERSONAL, RANK, trace
 
 NAME = "privacy"
 

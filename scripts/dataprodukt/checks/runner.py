@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dataprodukt.checks import CHECKS, CheckContext, Violation, load_checks
-from dataprodukt.dbt_session import DbtSession
-from dataprodukt.errors import UserError
-from dataprodukt.project import Project
+from dataprodukt.core.dbt_session import DbtSession
+from dataprodukt.core.errors import UserError
+from dataprodukt.core.project import Project
 
 
 def compiled_context(project: Project) -> CheckContext:

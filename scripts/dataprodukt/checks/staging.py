@@ -2,7 +2,7 @@
 dbt source(), keeps every row, and each output column is a source column, renamed or cast once. Every source column
 is in the output unless the model's YAML drops it with a reason (``meta: {dropped_columns: {COL: reason}}``); a
 column may break the rule for a small lasting clean-up when its YAML says why (``meta: {staging_exception: reason}``).
-The allow-list of casts lives in ``dataprodukt.staging_sql``; docs/staging.md explains the rule."""
+The allow-list of casts lives in ``dataprodukt.rules.staging_sql``; docs/staging.md explains the rule."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import SqlglotError
 
 from dataprodukt.checks import CheckContext, Violation
-from dataprodukt.staging_sql import DIALECTS, analyse, finding_line, line_of, parse_message
+from dataprodukt.rules.staging_sql import DIALECTS, analyse, finding_line, line_of, parse_message
 
 NAME = "staging"
 DROPPED = "dropped_columns"
@@ -189,8 +189,8 @@ class _WarehouseColumns:
         self.context = context
 
     def get(self, source: dict[str, Any], label: str) -> tuple[str, ...]:
-        from dataprodukt.raw_tables import table_columns
-        from dataprodukt.warehouse import connected
+        from dataprodukt.core.warehouse import connected
+        from dataprodukt.load.raw_tables import table_columns
 
         try:
             with connected(self.context.project) as warehouse:

@@ -2,7 +2,7 @@
 
 A verb module defines ``register(verbs)``, which adds its parser to the CLI's subparsers with
 ``verbs.add_parser(...)`` and ``parser.set_defaults(handler=...)``; the handler takes the parsed
-arguments and returns the exit status. Raise ``dataprodukt.errors.UserError`` for a clear one-line error.
+arguments and returns the exit status. Raise ``dataprodukt.core.errors.UserError`` for a clear one-line error.
 Shared options: ``dataprodukt.commands.add_target(parser)`` and ``dataprodukt.commands.project(args)``.
 """
 
@@ -14,7 +14,7 @@ import os
 import pkgutil
 from types import ModuleType
 
-from dataprodukt.project import DEFAULT_TARGET, TARGETS, Project
+from dataprodukt.core.project import DEFAULT_TARGET, TARGETS, Project
 
 
 def discover() -> list[ModuleType]:

@@ -19,7 +19,7 @@ def register(verbs: Any) -> None:
 
 
 def _cmd_catalog(args: argparse.Namespace) -> int:
-    from dataprodukt.catalog_site import build_catalog_site
+    from dataprodukt.catalog.site import build_catalog_site
 
     project = commands.project(args)
     index = build_catalog_site(project, None, Path(args.out).resolve() if args.out else None)

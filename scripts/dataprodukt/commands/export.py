@@ -33,7 +33,7 @@ def register(verbs: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from dataprodukt.datadoc.export import export_metadata, summary
+    from dataprodukt.datadoc.exporter import export_metadata, summary
 
     project = commands.project(args)
     result = export_metadata(

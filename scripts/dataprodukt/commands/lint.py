@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 from dataprodukt import commands
-from dataprodukt.errors import UserError
-from dataprodukt.pseudonym_key import ensure_key
+from dataprodukt.core.errors import UserError
+from dataprodukt.core.pseudonym_key import ensure_key
 
 # dbt target -> sqlfluff dialect
 DIALECTS = {"duckdb": "duckdb", "postgres": "postgres", "bigquery": "bigquery", "bigquery_emulator": "bigquery"}

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from dataprodukt import commands
-from dataprodukt.naming import SIBLING, NameViolation, split_extension, validate_path
+from dataprodukt.rules.naming import SIBLING, NameViolation, split_extension, validate_path
 
 VERSIONED = re.compile(r"_v(0|[1-9]\d*)$")
 
@@ -25,9 +25,9 @@ def _stem(path: str) -> str:
 
 def _storage_paths(args: argparse.Namespace) -> list[tuple[str, bool]]:
     """(path, allow_unversioned) for every published dataset and stored file."""
-    from dataprodukt.datasets import published_datasets
-    from dataprodukt.dbt_session import DbtSession
-    from dataprodukt.storage import storage_for
+    from dataprodukt.core.dbt_session import DbtSession
+    from dataprodukt.core.storage import storage_for
+    from dataprodukt.rules.identity import published_datasets
 
     project = commands.project(args)
     session = DbtSession(project, quiet=True)

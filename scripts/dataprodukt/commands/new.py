@@ -6,8 +6,8 @@ import argparse
 import shlex
 from pathlib import Path
 
-from dataprodukt.new_product import Template, check_short_name, create
-from dataprodukt.project import find_root
+from dataprodukt.core.project import find_root
+from dataprodukt.load.new_product import Template, check_short_name, create
 
 
 def register(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

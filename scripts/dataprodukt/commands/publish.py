@@ -9,7 +9,7 @@ from dataprodukt import commands
 
 
 def _run(args: argparse.Namespace) -> int:
-    from dataprodukt.publish import publish
+    from dataprodukt.publish.publication import publish
 
     publish(commands.project(args))
     return 0

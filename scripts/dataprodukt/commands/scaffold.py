@@ -13,10 +13,11 @@ from typing import Any
 import yaml
 
 from dataprodukt import commands
-from dataprodukt.errors import UserError
-from dataprodukt.loader import RAW_SCHEMA
-from dataprodukt.raw_tables import list_tables, sample_values, table_columns
-from dataprodukt.scaffold import (
+from dataprodukt.core.errors import UserError
+from dataprodukt.core.warehouse import connect
+from dataprodukt.load.loader import RAW_SCHEMA
+from dataprodukt.load.raw_tables import list_tables, sample_values, table_columns
+from dataprodukt.load.staging_model import (
     Column,
     doc_names,
     dump,
@@ -30,7 +31,6 @@ from dataprodukt.scaffold import (
     source_entry,
     sources_file,
 )
-from dataprodukt.warehouse import connect
 
 SUPPORTED = ("duckdb", "postgres")
 

@@ -21,9 +21,9 @@ def register(verbs: Any) -> None:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    from dataprodukt import runstatus
-    from dataprodukt.runlog import SCHEMA
-    from dataprodukt.warehouse import connected
+    from dataprodukt.core.warehouse import connected
+    from dataprodukt.runlog import reader as runstatus
+    from dataprodukt.runlog.writer import SCHEMA
 
     project = commands.project(args)
     with connected(project) as warehouse:
@@ -36,7 +36,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 
 def render(runs: list[Any]) -> str:
-    from dataprodukt import runstatus
+    from dataprodukt.runlog import reader as runstatus
 
     sections = [
         (
@@ -109,7 +109,7 @@ def _failures(runs: list[Any]) -> str:
 
 
 def _stale(results: list[dict[str, Any]]) -> str:
-    from dataprodukt import runstatus
+    from dataprodukt.runlog import reader as runstatus
 
     if not results:
         return "  no source freshness recorded (sources need loaded_at_field and freshness in their YAML)"
@@ -153,7 +153,7 @@ def _is_number(text: str) -> bool:
 
 
 def _time(value: Any) -> str:
-    from dataprodukt.runstatus import as_utc
+    from dataprodukt.runlog.reader import as_utc
 
     stamp = as_utc(value)
     return stamp.strftime("%Y-%m-%d %H:%M:%S") if stamp else ""

@@ -11,12 +11,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from dataprodukt.core.errors import UserError
 from dataprodukt.datadoc import fields as f
 from dataprodukt.datadoc.lineage import ColumnDoc, Lineage
 from dataprodukt.datadoc.types import column_kind, datadoc_type
-from dataprodukt.datasets import Dataset
-from dataprodukt.errors import UserError
-from dataprodukt.naming import period_bounds
+from dataprodukt.rules.identity import Dataset
+from dataprodukt.rules.naming import period_bounds
 
 # ids are uuid5 in this namespace of <product>/<model>/v<version>[/<column>]: the same dataset keeps its id
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/dataprodukt/datadoc")

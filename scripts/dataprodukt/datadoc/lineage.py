@@ -3,7 +3,7 @@
 A column's description and meta come from its parents (model, snapshot, seed or source, in ``depends_on`` order):
 the first parent whose own lineage knows a column of the same name; what the node itself says wins, key by key.
 Where no YAML states a column's ``is_personal_data``, the class computed by column lineage from the compiled SQL
-(``dataprodukt.privacy.classify``) fills it, so a renamed or derived column is marked as its inputs are.
+(``dataprodukt.rules.personal_data.classify``) fills it, so a renamed or derived column is marked as its inputs are.
 """
 
 from __future__ import annotations

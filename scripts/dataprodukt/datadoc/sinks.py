@@ -15,7 +15,7 @@ from typing import Any
 from pydantic_core import to_json
 
 from dataprodukt.datadoc.documents import Document
-from dataprodukt.datasets import Dataset
+from dataprodukt.rules.identity import Dataset
 
 DOC_SUFFIX = "__DOC.json"
 CATALOG_SCHEMA = "katalog"

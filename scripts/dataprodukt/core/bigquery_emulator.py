@@ -1,0 +1,306 @@
+"""A BigQuery emulator on this machine, so the BigQuery target runs for real without a cloud account.
+
+The emulator is the ``bqemulator`` package from PyPI. It pins its own DuckDB, so it lives in its own virtualenv
+under ``build/bqemulator/venv`` (versions pinned in ``data/bqemulator-requirements.txt``, wheels only). At start
+it wants DuckDB's spatial and avro extensions; they are copied from their PyPI wheels into a private HOME under
+``build/bqemulator/home``, so nothing is downloaded. The process runs in the background; its id, ports and log
+are kept under ``build/bqemulator/`` so ``stop`` and ``status`` find it again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from dataprodukt.core import filelock
+from dataprodukt.core.errors import UserError
+
+DEFAULT_REST_PORT = 9050
+DEFAULT_GRPC_PORT = 9060
+DEFAULT_PROJECT = "dataprodukt-local"
+REQUIREMENTS = "bqemulator-requirements.txt"
+
+
+def requirements_text() -> str:
+    return resources.files("dataprodukt").joinpath("data", REQUIREMENTS).read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Emulator:
+    """One emulator: where its files live and the ports it listens on."""
+
+    state_dir: Path
+    rest_port: int = DEFAULT_REST_PORT
+    grpc_port: int = DEFAULT_GRPC_PORT
+    project: str = DEFAULT_PROJECT
+    venv_dir: Path | None = None
+
+    @property
+    def venv(self) -> Path:
+        return self.venv_dir or self.state_dir / "venv"
+
+    @property
+    def home(self) -> Path:
+        """A private HOME: DuckDB looks for its extensions under $HOME/.duckdb."""
+        return self.state_dir / "home"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.state_dir / "emulator.json"
+
+    @property
+    def log_file(self) -> Path:
+        return self.state_dir / "emulator.log"
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.rest_port}"
+
+    def env(self) -> dict[str, str]:
+        """What a dbt run or a BigQuery client needs to reach this emulator (see profiles/profiles.yml)."""
+        return {
+            "BQ_EMULATOR_ENDPOINT": self.endpoint,
+            "BQ_EMULATOR_PROJECT": self.project,
+        }
+
+
+def healthy(endpoint: str, timeout: float = 1.0) -> bool:
+    try:
+        with urllib.request.urlopen(f"{endpoint}/healthz", timeout=timeout) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def _python(venv: Path) -> Path:
+    return venv / "bin" / "python"
+
+
+def _installer() -> list[str]:
+    """uv beside this interpreter (as the project installs it), else pip."""
+    uv = Path(sys.executable).parent / "uv"
+    found = str(uv) if uv.is_file() else shutil.which("uv")
+    return [found, "pip", "install", "--no-build", "--python"] if found else []
+
+
+def ensure_venv(emulator: Emulator) -> Path:
+    """Create the emulator's virtualenv once per pinned requirements (a marker file holds the pins installed).
+
+    Two starts at once (two terminals, parallel tests) take turns: the second finds the first's virtualenv ready."""
+    with filelock.exclusive(emulator.venv.parent / ".venv.lock"):
+        return _ensure_venv(emulator)
+
+
+def _ensure_venv(emulator: Emulator) -> Path:
+    venv = emulator.venv
+    wanted = requirements_text()
+    marker = venv / "dataprodukt-requirements.txt"
+    if _python(venv).is_file() and marker.is_file() and marker.read_text(encoding="utf-8") == wanted:
+        return venv
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    if venv.exists():
+        shutil.rmtree(venv)
+    requirements = venv.parent / f".{REQUIREMENTS}"
+    requirements.write_text(wanted, encoding="utf-8")
+    base = sys.executable if sys.prefix == sys.base_prefix else str(Path(sys.base_prefix) / "bin" / "python3")
+    steps = [[base, "-m", "venv", "--without-pip", str(venv)]]
+    installer = _installer()
+    if installer:
+        steps.append([*installer, str(_python(venv)), "-r", str(requirements)])
+    else:
+        steps[0] = [base, "-m", "venv", str(venv)]
+        steps.append(
+            [str(_python(venv)), "-m", "pip", "install", "-q", "--only-binary", ":all:", "-r", str(requirements)]
+        )
+    for command in steps:
+        result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=900)
+        if result.returncode != 0:
+            detail = " ".join((result.stderr or result.stdout).split())[-600:]
+            raise UserError(
+                f"installing the BigQuery emulator into {venv} failed ({' '.join(command[:3])} ...): {detail}. "
+                f"It needs PyPI (or a pip/uv mirror) reachable; the pins are in {REQUIREMENTS}"
+            )
+    marker.write_text(wanted, encoding="utf-8")
+    return venv
+
+
+def place_extensions(emulator: Emulator) -> Path:
+    """Copy the DuckDB extensions shipped in the emulator venv's wheels to where DuckDB looks for them."""
+    probe = subprocess.run(
+        [
+            str(_python(emulator.venv)),
+            "-c",
+            "import duckdb; print(duckdb.__version__); print(duckdb.sql('pragma platform').fetchone()[0])",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    if probe.returncode != 0:
+        raise UserError(f"the emulator's DuckDB in {emulator.venv} does not start: {probe.stderr.strip()[-400:]}")
+    version, platform = probe.stdout.split()[:2]
+    found = sorted(emulator.venv.glob(f"lib/python*/site-packages/duckdb_extension_*/extensions/v{version}/*"))
+    found = [path for path in found if path.name.endswith(".duckdb_extension")]
+    if not found:
+        raise UserError(
+            f"no DuckDB {version} extension files in {emulator.venv}: the duckdb-extension-* wheels must match "
+            f"duckdb=={version} in {REQUIREMENTS}"
+        )
+    target = emulator.home / ".duckdb" / "extensions" / f"v{version}" / platform
+    target.mkdir(parents=True, exist_ok=True)
+    for path in found:
+        shutil.copy2(path, target / path.name)
+    return target
+
+
+def _read_state(emulator: Emulator) -> dict[str, int] | None:
+    try:
+        data = json.loads(emulator.pid_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+        if stat.rsplit(")", 1)[-1].split()[0] == "Z":
+            return False
+    except (OSError, IndexError):
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        # a finished child of this process stays a zombie until it is reaped
+        finished, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return finished == 0
+
+
+def _log_tail(emulator: Emulator, lines: int = 8) -> str:
+    try:
+        text = emulator.log_file.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "(no log)"
+    return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:])
+
+
+def start(emulator: Emulator, timeout: float = 60.0) -> int:
+    """Start the emulator in the background and wait until it answers; return its process id."""
+    state = _read_state(emulator)
+    if state and _alive(state["pid"]) and healthy(emulator.endpoint):
+        return state["pid"]
+    if healthy(emulator.endpoint):
+        raise UserError(
+            f"something already answers at {emulator.endpoint} that this project did not start: stop it, or choose "
+            "other ports (--port/--grpc-port) and set BQ_EMULATOR_ENDPOINT to match"
+        )
+    ensure_venv(emulator)
+    place_extensions(emulator)
+    emulator.state_dir.mkdir(parents=True, exist_ok=True)
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    env["HOME"] = str(emulator.home)
+    command = [
+        str(emulator.venv / "bin" / "bqemulator"),
+        "start",
+        "--rest-port",
+        str(emulator.rest_port),
+        "--grpc-port",
+        str(emulator.grpc_port),
+        "--project",
+        emulator.project,
+        "--log-level",
+        "warning",
+    ]
+    with emulator.log_file.open("w", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=emulator.state_dir, start_new_session=True
+        )
+    emulator.pid_file.write_text(
+        json.dumps({"pid": process.pid, "rest_port": emulator.rest_port, "grpc_port": emulator.grpc_port}) + "\n",
+        encoding="utf-8",
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if healthy(emulator.endpoint):
+            return process.pid
+        if process.poll() is not None:
+            emulator.pid_file.unlink(missing_ok=True)
+            raise UserError(
+                f"the BigQuery emulator exited with status {process.returncode} before answering at "
+                f"{emulator.endpoint}: {_log_tail(emulator)} (full log: {emulator.log_file})"
+            )
+        time.sleep(0.3)
+    stop(emulator)
+    raise UserError(
+        f"the BigQuery emulator did not answer at {emulator.endpoint}/healthz within {timeout:.0f} s, so it was "
+        f"stopped: {_log_tail(emulator)} (full log: {emulator.log_file}); a busy machine may need --timeout"
+    )
+
+
+def stop(emulator: Emulator, timeout: float = 15.0) -> bool:
+    """Stop the emulator this project started; return False when none was running."""
+    state = _read_state(emulator)
+    if not state:
+        return False
+    pid = int(state["pid"])
+    emulator.pid_file.unlink(missing_ok=True)
+    if not _alive(pid):
+        return False
+    # the emulator runs in its own session: end its whole process group, not only the launcher
+    for sent in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sent)
+        except ProcessLookupError:
+            return True
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not _alive(pid):
+                return True
+            time.sleep(0.2)
+    return True
+
+
+def status(emulator: Emulator) -> str:
+    state = _read_state(emulator)
+    if state and _alive(state["pid"]):
+        answer = "answering" if healthy(emulator.endpoint) else "NOT answering"
+        return f"running (process {state['pid']}), {answer} at {emulator.endpoint}; log {emulator.log_file}"
+    if healthy(emulator.endpoint):
+        return f"not started by this project, but something answers at {emulator.endpoint}"
+    return "stopped"
+
+
+def require_running(endpoint: str | None = None) -> None:
+    """Fail at once, with what to do, when the emulator target's endpoint does not answer (dbt would hang retrying)."""
+    endpoint = endpoint or os.environ.get("BQ_EMULATOR_ENDPOINT") or f"http://127.0.0.1:{DEFAULT_REST_PORT}"
+    if not healthy(endpoint, timeout=3.0):
+        raise UserError(
+            f"target bigquery_emulator: no BigQuery emulator answers at {endpoint}: start it with "
+            "`dataprodukt bq-emulator start` (or set BQ_EMULATOR_ENDPOINT to where it runs)"
+        )
+
+
+def from_state(state_dir: Path, project: str = DEFAULT_PROJECT, venv_dir: Path | None = None) -> Emulator:
+    """The emulator recorded in ``state_dir`` (its ports), or the default ports."""
+    probe = Emulator(state_dir, project=project, venv_dir=venv_dir)
+    state = _read_state(probe)
+    if not state:
+        return probe
+    return Emulator(state_dir, int(state["rest_port"]), int(state["grpc_port"]), project, venv_dir)

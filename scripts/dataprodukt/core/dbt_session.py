@@ -1,0 +1,131 @@
+"""Run dbt in this process through its programmatic API, parsing the project once."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from dataprodukt.core.errors import UserError
+from dataprodukt.core.project import Project
+
+# artifacts dbt rewrites on every invocation that makes them; read right after each one, before the next overwrites
+RESULT_ARTIFACTS = ("run_results.json", "sources.json")
+
+
+@dataclass
+class Invocation:
+    """One dbt command run by a session, with the result artifacts it wrote (for the run log)."""
+
+    command: list[str]
+    started_at: datetime
+    ended_at: datetime
+    success: bool
+    artifacts: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+class DbtSession:
+    """One parse, many commands: dbt's fixed start-up cost is paid once per process."""
+
+    def __init__(self, project: Project, quiet: bool = False, dbt_vars: str = "") -> None:
+        project.apply_environment()
+        self.project = project
+        self.quiet = quiet
+        # --vars for every invocation, e.g. the period a scheduled run builds: "{period_from: 2024-Q2}"
+        self.dbt_vars = dbt_vars
+        self._manifest: Any = None
+        # every command run through this session, in order (read by dataprodukt.runlog.writer)
+        self.invocations: list[Invocation] = []
+
+    def _base_args(self) -> list[str]:
+        args = [
+            "--project-dir",
+            str(self.project.root),
+            "--profiles-dir",
+            str(self.project.profiles_dir),
+            "--target",
+            self.project.target,
+        ]
+        if self.dbt_vars:
+            args += ["--vars", self.dbt_vars]
+        return args
+
+    def invoke(self, command: Sequence[str], extra: Sequence[str] = ()) -> Any:
+        """Run ``dbt <command> <extra>``; raise UserError naming the command when it fails."""
+        from dbt.cli.main import dbtRunner
+
+        runner = dbtRunner(manifest=self._manifest)
+        flags = ["--quiet"] if self.quiet else []
+        started = time.monotonic()
+        before = {name: _mtime(self.project.target_dir / name) for name in RESULT_ARTIFACTS}
+        started_at = datetime.now(UTC)
+        result = runner.invoke([*flags, *command, *self._base_args(), *extra])
+        self.invocations.append(
+            Invocation([*command, *extra], started_at, datetime.now(UTC), bool(result.success), self._fresh(before))
+        )
+        if command[0] == "parse" and result.success:
+            self._manifest = result.result
+        if not result.success:
+            reason = _failure_reason(result)
+            raise UserError(
+                f"dbt {' '.join(command)} failed on target {self.project.target}: {reason} "
+                f"(see the dbt output above and {self.project.root / 'logs' / 'dbt.log'})"
+            )
+        self.last_seconds = time.monotonic() - started
+        return result.result
+
+    def _fresh(self, before: dict[str, int | None]) -> dict[str, dict[str, Any]]:
+        """The result artifacts this invocation wrote (those whose modification time moved)."""
+        fresh = {}
+        for name, mtime in before.items():
+            path = self.project.target_dir / name
+            if _mtime(path) not in (None, mtime):
+                try:
+                    fresh[name] = json.loads(path.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    continue
+        return fresh
+
+    def parse(self) -> Any:
+        return self.invoke(["parse"])
+
+    def manifest_json(self) -> dict[str, Any]:
+        return read_artifact(self.project.target_dir / "manifest.json", "dbt parse")
+
+
+def _failure_reason(result: Any) -> str:
+    if result.exception is not None:
+        # the whole message on one line: its first line alone ("Compilation Error") names neither node nor cause
+        text = " ".join(str(result.exception).split())
+        return text[:600] if text else repr(result.exception)
+    failed = []
+    for item in getattr(result.result, "results", None) or []:
+        status = str(getattr(item, "status", ""))
+        if status in {"error", "fail", "runtime error"}:
+            message = " ".join(str(getattr(item, "message", "") or "").split())[:300]
+            failed.append(f"{item.node.name} ({status}{': ' + message if message else ''})")
+    if failed:
+        return f"{len(failed)} node(s) failed: {', '.join(failed[:10])}"
+    return "see the messages above"
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def read_artifact(path: Path, made_by: str) -> dict[str, Any]:
+    """Read a dbt artifact, saying which command makes it when it is missing or unreadable."""
+    if not path.is_file():
+        raise UserError(f"{path} is missing: run `{made_by}` first")
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise UserError(f"{path} can't be read ({error}): run `{made_by}` again") from error
+    return data
