@@ -23,8 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import synthetic_artifacts as synthetic
 from dataprodukt.core.artifacts import Artifacts
-from dataprodukt.datadoc import synthetic
+from dataprodukt.core.storage import Storage
 from dataprodukt.datadoc.exporter import build_documents, describe_all, export
 from dataprodukt.datadoc.stamps import History
 
@@ -44,16 +45,18 @@ def measure_once(artifacts: Artifacts, where: Path) -> dict[str, float]:
     folder = Path(tempfile.mkdtemp(prefix="bench-export-", dir=where))
     try:
         started, cpu = time.perf_counter(), time.process_time()
-        result = export(folder, artifacts, folder / "storage", folder / "catalog", uri="gs://bench")
+        storage, catalog = Storage(str(folder / "storage"), "gs://bench"), Storage(str(folder / "catalog"))
+        result = export(folder, artifacts, storage, catalog)
         first, first_cpu = time.perf_counter() - started, time.process_time() - cpu
         started = time.perf_counter()
-        again = export(folder, artifacts, folder / "storage", folder / "catalog", uri="gs://bench")
+        again = export(folder, artifacts, storage, catalog)
         rerun = time.perf_counter() - started
         assert again.changed_files == 0, "a re-export changed files"
         # describe + validate only (no file system), with the collector paused as the export does
         gc.disable()
         started = time.perf_counter()
-        build_documents(describe_all(artifacts, "gs://bench"), folder / "none", folder / "none", History(folder))
+        nowhere = Storage(str(folder / "none"))
+        build_documents(describe_all(artifacts, "gs://bench"), nowhere, nowhere, History(folder))
         derive = time.perf_counter() - started
         gc.enable()
     finally:

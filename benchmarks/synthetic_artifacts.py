@@ -28,7 +28,6 @@ COLUMNS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 MODEL_META = {
-    "product": "syntetisk",
     "period_from": "2024-Q1",
     "period_to": "2024-Q4",
     "unit_type": "20",
@@ -61,6 +60,22 @@ def _node(
         "meta": {},
         **extra,
     }
+
+
+def name_datasets(manifest: dict[str, Any]) -> None:
+    """Name every published model version as dbt does when it names its relation (macros/naming/
+    generate_alias_name.sql): ``meta.dataset_stem`` from the model name, its periods and version, and
+    ``meta.product``. Call it again after changing a node's version or periods."""
+    for node in manifest["nodes"].values():
+        if node.get("version") is None or node["original_file_path"].split("/")[1] not in (*FOLDERS, "inndata"):
+            continue
+        meta = node["config"]["meta"]
+        period_from, period_to = meta.get("period_from") or "2024-Q1", meta.get("period_to")
+        stem = f"{node['name'].replace('_', '-')}_p{period_from}"
+        if period_to and period_to != period_from:
+            stem += f"_p{period_to}"
+        meta["dataset_stem"] = f"{stem}_v{node['version']}"
+        meta["product"] = "syntetisk"
 
 
 def artifacts(models: int) -> Artifacts:
@@ -119,4 +134,5 @@ def artifacts(models: int) -> Artifacts:
         "sources": {},
         "parent_map": parent_map,
     }
+    name_datasets(manifest)
     return Artifacts(manifest, {"nodes": catalog}, None)

@@ -1,8 +1,8 @@
 """The catalog page, opened in a real browser (Debian's chromium driven by playwright), from disk and over HTTP.
 
-The Datadoc documents, data files and register record are written here as the publishing steps write them:
-documents built with the ``datadoc_model`` classes from the example's real manifest and catalog, data files
-exported from the warehouse.
+The example is published by the main job (data files, register records, documents); the documents are then
+rewritten here with the ``datadoc_model`` classes (titles, and a label that tries to inject markup), and an
+earlier publication of another period is added the way the publish step writes one.
 """
 
 from __future__ import annotations
@@ -22,11 +22,14 @@ from typing import Any
 
 import pytest
 
-from dataprodukt.catalog.site import _datadoc_type, _personal, embed
-from dataprodukt.catalog.sources import normalise, parse_stem
+from dataprodukt.catalog.site import _personal, embed
+from dataprodukt.catalog.sources import parse_stem, register_records
+from dataprodukt.core.storage import Storage
+from dataprodukt.datadoc.types import column_kind, datadoc_type
+from dataprodukt.publish.register import Record, record_path, stored_records
 from dataprodukt.rules.identity import Dataset, published_datasets
 from tests.conftest import IN_CI, REPO, BuiltExample, clean_env, run_cli
-from tests.runlog_job import run_job
+from tests.support.runlog_job import run_job
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -70,7 +73,7 @@ def datadoc_document(dataset: Dataset, catalog: dict[str, Any]) -> str:
             model.Variable(
                 short_name=name,
                 name=_language(label),
-                data_type=_datadoc_type(types[name.lower()]),
+                data_type=datadoc_type(column_kind(types[name.lower()])),
                 variable_role=column_meta.get("variable_role", "ATTRIBUTE"),
                 is_personal_data=personal,
                 unit_type=str(meta["unit_type"]),
@@ -108,44 +111,35 @@ def datadoc_document(dataset: Dataset, catalog: dict[str, Any]) -> str:
     return document.model_dump_json(indent=2, exclude_none=True)
 
 
-def publish(root: Path, manifest: dict[str, Any], catalog: dict[str, Any]) -> dict[str, Any]:
-    """Write documents, data files and a register record the way the publishing steps do; return the record."""
-    import duckdb
-
-    storage, folder = root / "build" / "storage", root / "build" / "catalog"
-    folder.mkdir(parents=True, exist_ok=True)
-    index = []
-    record: dict[str, Any] = {}
+def rewrite_documents(root: Path, manifest: dict[str, Any], catalog: dict[str, Any]) -> dict[str, Any]:
+    """Replace the published documents with ones written here, add an earlier period of the open dataset (its
+    file, document and register record, as publish writes them); return the open dataset's two records."""
+    storage = Storage(str(root / "build" / "storage"))
+    records = {record.dataset: record for record in stored_records(storage, "sykefravaer")}
+    found: dict[str, Any] = {}
     for dataset in published_datasets(manifest):
         text = datadoc_document(dataset, catalog)
-        target = storage / dataset.storage_path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        (target.parent / f"{dataset.stem}__DOC.json").write_text(text, encoding="utf-8")
-        (folder / f"{dataset.stem}.json").write_text(text, encoding="utf-8")
-        index.append({"dataset": dataset.model, "version": dataset.version, "document": f"{dataset.stem}.json"})
-        if dataset.model == "sykefravaer":  # the open dataset is exported and registered
-            with duckdb.connect(str(root / "build" / "sykefravaer.duckdb"), read_only=True) as connection:
-                relation = f"{dataset.node['schema']}.{dataset.node['alias']}"
-                connection.execute(f"copy {relation} to '{target}' (format parquet)")
-                rows = connection.execute(f"select count(*) from {relation}").fetchone()[0]
-            shutil.copy2(target, target.parent / f"{dataset.latest_stem}.parquet")
-            # a period published earlier: no longer in the project, its document and file stay in storage
+        storage.replace(dataset.storage_path.with_name(f"{dataset.stem}__DOC.json"), text.encode("utf-8"))
+        if dataset.model == "sykefravaer":  # a period published earlier: no longer in the project, still stored
             earlier = dataset.stem.replace("2024", "2023")
-            (target.parent / f"{earlier}__DOC.json").write_text(text.replace(dataset.stem, earlier), encoding="utf-8")
-            shutil.copy2(target, target.parent / f"{earlier}.parquet")
-            record = {
-                "dataset": dataset.model,
-                "version": dataset.version,
-                "period_from": dataset.period_from,
-                "period_to": dataset.period_to,
-                "row_count": rows,
-                "checksum": hashlib.sha256(target.read_bytes()).hexdigest(),
-                "git_commit": "0123456789abcdef0123",
-                "published_at": "2026-01-05T08:00:00+00:00",
-            }
-    (folder / "index.json").write_text(json.dumps(index), encoding="utf-8")
-    (storage / "sykefravaer" / "publiseringsregister.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
-    return record
+            path = dataset.storage_path.with_name(f"{earlier}.parquet")
+            storage.replace(path.with_name(f"{earlier}__DOC.json"), text.replace(dataset.stem, earlier).encode())
+            storage.write_new(path, storage.read_bytes(dataset.storage_path))
+            record = Record.from_row(
+                {
+                    **records[dataset.stem].__dict__,
+                    "dataset": earlier,
+                    "period_from": "2023-Q1",
+                    "period_to": "2023-Q4",
+                    "file_path": str(path),
+                    "content_checksum": hashlib.sha256(b"2023").hexdigest(),
+                    "git_commit": "0123456789abcdef0123",
+                    "published_at": "2025-01-05T08:00:00",
+                }
+            )
+            storage.write_new(record_path("sykefravaer", "utdata", earlier), record.to_json().encode("utf-8"))
+            found = {"current": records[dataset.stem], "earlier": record}
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +151,7 @@ def site(example_duckdb: BuiltExample, tmp_path_factory: pytest.TempPathFactory)
     assert logged.returncode == 0, logged.stderr[-3000:]
     manifest = json.loads((example_duckdb.root / "target" / "manifest.json").read_text(encoding="utf-8"))
     catalog = json.loads((example_duckdb.root / "target" / "catalog.json").read_text(encoding="utf-8"))
-    record = publish(root, manifest, catalog)
+    record = rewrite_documents(root, manifest, catalog)
     result = run_cli(root, "catalog")
     index = root / "build" / "catalog" / "site" / "index.html"
     assert str(index) in result.stdout
@@ -268,12 +262,13 @@ def test_catalog_over_http(site: dict[str, Any], server: str, page: Any) -> None
     page.wait_for_selector("#datasett")
     rows = page.locator("#versjoner tbody tr")
     assert rows.count() == 2
-    assert "2023-Q1 \u2013 2023-Q4" in rows.nth(1).inner_text()  # still listed, with its own data file
-    assert rows.nth(1).locator("a", has_text="sykefravaer_p2023-Q1_p2023-Q4_v1.parquet").count() == 1
-    row = rows.first
-    record = site["record"]
-    assert f"{record['row_count']:,}".replace(",", "\u00a0") in row.inner_text().replace(" ", "\u00a0")
-    assert "0123456789ab" in row.inner_text() and record["checksum"][:16] in row.inner_text()
+    earlier, record = rows.nth(1), site["record"]["earlier"]
+    assert "2023-Q1 \u2013 2023-Q4" in earlier.inner_text()  # still listed, with its own data file
+    assert earlier.locator("a", has_text="sykefravaer_p2023-Q1_p2023-Q4_v1.parquet").count() == 1
+    assert "0123456789ab" in earlier.inner_text() and record.content_checksum[:16] in earlier.inner_text()
+    row, record = rows.first, site["record"]["current"]
+    assert f"{record.row_count:,}".replace(",", "\u00a0") in row.inner_text().replace(" ", "\u00a0")
+    assert record.content_checksum[:16] in row.inner_text()
     for name in ("sykefravaer_p2024-Q1_p2024-Q4_v1.parquet", "sykefravaer_p2024-Q1_p2024-Q4_v1__DOC.json"):
         href = row.locator("a", has_text=name).get_attribute("href")
         response = page.request.get(f"{server}/catalog/site/{href}")
@@ -363,24 +358,19 @@ def test_personal_data_class(variable: dict[str, Any], meta: dict[str, Any], exp
     ],
 )
 def test_warehouse_types_map_to_datadoc(warehouse_type: str, datadoc: str) -> None:
-    assert _datadoc_type(warehouse_type) == datadoc
+    assert datadoc_type(column_kind(warehouse_type)) == datadoc
 
 
-@pytest.mark.parametrize(
-    ("record", "expected"),
-    [
-        (
-            {"dataset": "sykefravaer", "version": "v2", "row_count": 10, "sha256": "ab", "git_commit": "c0"},
-            {"dataset": "sykefravaer", "version": 2, "rows": 10, "checksum": "ab", "commit": "c0"},
-        ),
-        (
-            {"path": "sykefravaer/utdata/sykefravaer_p2024_v1.parquet", "time": "2026-01-01"},
-            {"stem": "sykefravaer_p2024_v1", "published_at": "2026-01-01"},
-        ),
-    ],
-)
-def test_register_records_are_read_by_any_common_field_name(record: dict[str, Any], expected: dict[str, Any]) -> None:
-    assert normalise(record) == expected
+def test_the_register_is_read_as_publish_writes_it(tmp_path: Path) -> None:
+    storage = Storage(str(tmp_path))
+    record = Record(
+        *("sykefravaer_p2024_v1", "sykefravaer", 1, "sykefravaer", "OUTPUT_DATA", "2024", "", "s_utdata"),
+        *("sykefravaer_p2024_v1", "sykefravaer/utdata/sykefravaer_p2024_v1.parquet", 10, "ab", "cd", "ef"),
+        *("c0ffee", "2026-01-01T08:00:00"),
+    )
+    storage.write_new(record_path("sykefravaer", "utdata", record.dataset), record.to_json().encode("utf-8"))
+    assert register_records(storage, "sykefravaer") == {"sykefravaer_p2024_v1": record}
+    assert register_records(storage, "annet_produkt") == {}
 
 
 @pytest.mark.parametrize(

@@ -230,10 +230,15 @@ def test_export_on_postgres_gives_the_same_types_and_a_catalog_table(
 
 
 def test_export_metadata_runs_in_process_for_the_main_job(example_duckdb: BuiltExample, tmp_path: Path) -> None:
+    from dataprodukt.core.context import RunContext
     from dataprodukt.core.project import Project
+    from dataprodukt.core.storage import Storage
     from dataprodukt.datadoc.exporter import export_metadata
 
     project = Project(example_duckdb.root, "duckdb")
-    result = export_metadata(project, None, storage=tmp_path / "storage", catalog=tmp_path / "c", warehouse=False)
+    places = {"storage": Storage(str(tmp_path / "storage")), "catalog": Storage(str(tmp_path / "c"))}
+    with RunContext.open(project, **places) as context:
+        result = export_metadata(context, warehouse=False)
+        assert context.artifact_reads == 1  # manifest, catalog and run results read once for the whole export
     assert [document.strict for document in result.documents] == [True, True, True]
     assert_example_documents(tmp_path / "storage", tmp_path / "c")

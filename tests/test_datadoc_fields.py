@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from benchmarks import synthetic_artifacts as synthetic
 from datadoc_model.required.model import MetadataContainer
 
 from dataprodukt.core.artifacts import Artifacts
 from dataprodukt.core.errors import UserError
-from dataprodukt.datadoc import synthetic
+from dataprodukt.core.storage import Storage
 from dataprodukt.datadoc.describe import describe, variable_id
 from dataprodukt.datadoc.exporter import describe_all, export
 from dataprodukt.datadoc.lineage import Lineage
@@ -76,6 +77,11 @@ def test_types_without_a_datadoc_type_are_unknown(warehouse_type: str | None) ->
     assert datadoc_type(column_kind(warehouse_type)) is None
 
 
+def _places(root: Path) -> tuple[Storage, Storage]:
+    """Storage whose files the metadata names under gs://b, and a catalog folder."""
+    return Storage(str(root / "storage"), "gs://b"), Storage(str(root / "catalog"))
+
+
 def _artifacts(models: int = 3) -> Artifacts:
     return synthetic.artifacts(models)
 
@@ -86,6 +92,7 @@ def _node(artifacts: Artifacts, name: str) -> dict[str, Any]:
 
 
 def _describe(artifacts: Artifacts, name: str = "tabell_0") -> Any:
+    synthetic.name_datasets(artifacts.manifest)  # as dbt does when a version or period changes
     dataset = next(item for item in published_datasets(artifacts.manifest) if item.model == name)
     return describe(dataset, artifacts.catalog_columns(dataset.unique_id), Lineage(artifacts.manifest), "gs://b")
 
@@ -233,7 +240,7 @@ def test_a_bad_enum_value_names_model_column_field_value_and_allowed_values(tmp_
     staging = artifacts.manifest["nodes"]["model.syntetisk.stg_kilde__tabell_1"]
     staging["columns"]["antall"]["meta"]["variable_role"] = "MEASUREMENT"
     with pytest.raises(UserError) as raised:
-        export(tmp_path, artifacts, tmp_path / "storage", tmp_path / "catalog", uri="gs://b")
+        export(tmp_path, artifacts, *_places(tmp_path))
     message = str(raised.value)
     assert "model tabell_1, column antall: meta variable_role 'MEASUREMENT' is not one of IDENTIFIER, MEASURE" in (
         message
@@ -247,7 +254,7 @@ def test_an_invalid_document_writes_nothing(tmp_path: Path) -> None:
     _node(artifacts, "tabell_2")["config"]["meta"]["owner"] = ""
     _node(artifacts, "tabell_1")["columns"]["fylkesnummer"]["meta"] = {"classification_uri": "ikke en lenke"}
     with pytest.raises(UserError) as raised:
-        export(tmp_path, artifacts, tmp_path / "storage", tmp_path / "catalog", uri="gs://b")
+        export(tmp_path, artifacts, *_places(tmp_path))
     message = str(raised.value)
     assert "model tabell_2 v1: owner: Field required" in message
     assert "model tabell_1 v1, column fylkesnummer: classification_uri 'ikke en lenke'" in message
@@ -260,21 +267,21 @@ def test_export_writes_valid_documents_that_read_back_equal_and_do_not_churn(
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     monkeypatch.setenv("DATAPRODUKT_METADATA_BY", "analytiker@example.invalid")
     artifacts = _artifacts(6)
-    first = export(tmp_path, copy.deepcopy(artifacts), tmp_path / "storage", tmp_path / "catalog", uri="gs://b")
+    first = export(tmp_path, copy.deepcopy(artifacts), *_places(tmp_path))
     files = sorted(tmp_path.rglob("*.json"))
     assert len(first.documents) == 6 and first.changed_files == 6 * 2 + 2  # + index and data package
     for document in first.documents:
         read = MetadataContainer.model_validate_json(document.data)
         assert read == document.container
     before = {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in files}
-    again = export(tmp_path, copy.deepcopy(artifacts), tmp_path / "storage", tmp_path / "catalog", uri="gs://b")
+    again = export(tmp_path, copy.deepcopy(artifacts), *_places(tmp_path))
     assert again.changed_files == 0
     assert {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in files} == before
     # a changed description changes that document only: created stays, updated is now
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
     monkeypatch.setenv("DATAPRODUKT_METADATA_BY", "redaktor@example.invalid")
     _node(artifacts, "tabell_4")["description"] = "Ny beskrivelse."
-    changed = export(tmp_path, artifacts, tmp_path / "storage", tmp_path / "catalog", uri="gs://b")
+    changed = export(tmp_path, artifacts, *_places(tmp_path))
     assert changed.changed_files == 4  # the sidecar, its catalog copy, the index and the data package
     new = json.loads(next(d.data for d in changed.documents if d.description.dataset.model == "tabell_4"))
     assert {key: value for key, value in new["datadoc"]["dataset"].items() if key.startswith("metadata_")} == {
@@ -290,7 +297,8 @@ def test_v0_is_a_draft_validated_with_the_optional_model(tmp_path: Path) -> None
     node = _node(artifacts, "tabell_0")
     node["version"] = node["latest_version"] = 0
     node["config"]["meta"].pop("owner")
-    result = export(tmp_path, artifacts, tmp_path / "storage", tmp_path / "catalog", uri="gs://b")
+    synthetic.name_datasets(artifacts.manifest)
+    result = export(tmp_path, artifacts, *_places(tmp_path))
     assert [document.strict for document in result.documents] == [False]
     assert not (tmp_path / "storage" / "syntetisk" / "datapackage.json").exists()  # v0 is not packaged
 

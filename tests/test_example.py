@@ -12,7 +12,7 @@ import pytest
 
 from dataprodukt.load.generator import list_batches
 from tests.conftest import BuiltExample
-from tests.expected import sick_leave_statistic
+from tests.support.expected import sick_leave_statistic
 from tests.support.relations import relation_name
 
 STATISTIC_COLUMNS = [

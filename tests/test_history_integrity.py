@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.history_support import SM_HEADER, load, sm, write_batches
+from tests.support.history import SM_HEADER, load, sm, write_batches
 from tests.support import postgres
 
 ENGINES = [pytest.param("duckdb", id="duckdb"), pytest.param("postgres", id="postgres", marks=pytest.mark.postgres)]
@@ -140,7 +140,7 @@ EXAMPLE_HISTORIES = {
 @pytest.mark.parametrize("fixture", ["example_duckdb", pytest.param("example_postgres", marks=pytest.mark.postgres)])
 def test_the_example_records_real_changes_in_a_clean_history(fixture: str, request: pytest.FixtureRequest) -> None:
     """The issue's check: `dataprodukt run` leaves closed rows, one current row per key and no overlap (plain SQL)."""
-    from tests.history_support import query
+    from tests.support.history import query
 
     example = request.getfixturevalue(fixture)
 

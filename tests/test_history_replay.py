@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.history_support import SM_HEADER, assert_history, load, query, sm, write_batches
+from tests.support.history import SM_HEADER, assert_history, load, query, sm, write_batches
 
 ENGINES = [pytest.param("duckdb", id="duckdb"), pytest.param("postgres", id="postgres", marks=pytest.mark.postgres)]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import clean_env, run_cli
-from tests.history_support import assert_history, query
+from tests.support.history import assert_history, query
 from tests.support import postgres
 
 ENGINES = [pytest.param("duckdb", id="duckdb"), pytest.param("postgres", id="postgres", marks=pytest.mark.postgres)]
@@ -125,7 +125,7 @@ def test_two_history_runs_at_once_record_each_change_once(
 ) -> None:
     import json
 
-    from tests.history_support import SM_HEADER, load, sm, write_batches
+    from tests.support.history import SM_HEADER, load, sm, write_batches
 
     env = environment("postgres", request)
     changed = "2025-01-08 10:00:00"

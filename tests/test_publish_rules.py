@@ -13,8 +13,10 @@ import pytest
 from dataprodukt.core.storage import AlreadyStored, Storage
 from dataprodukt.core.warehouse import DuckDBWarehouse
 from dataprodukt.publish import files as export
-from dataprodukt.publish.publication import Outcome, _latest_target, _report_drift
-from dataprodukt.publish.register import Record, code_fingerprint, sql_fingerprint
+from dataprodukt.publish.fingerprints import code_fingerprint, sql_fingerprint
+from dataprodukt.publish.latest import latest_target as _latest_target
+from dataprodukt.publish.publication import Outcome, _report_drift
+from dataprodukt.publish.register import Record
 from dataprodukt.rules.identity import Dataset
 from dataprodukt.rules.naming import validate_path
 
@@ -56,7 +58,8 @@ def test_code_fingerprint_follows_upstream_code() -> None:
 
 def dataset(version: int, latest: int | None) -> Dataset:
     node = {"schema": "p_statistikk", "alias": f"pub_p2024_v{version}", "name": "pub"}
-    return Dataset(f"model.p.pub.v{version}", "pub", version, latest, "statistikk", "p", "pub", "2024", None, node)
+    stem = f"pub_p2024_v{version}"
+    return Dataset(f"model.p.pub.v{version}", "pub", version, latest, "statistikk", "p", stem, "pub", "2024", None, node)
 
 
 def record(version: int) -> Record:
@@ -122,7 +125,7 @@ def test_upstream_data_change_is_reported_not_republished(tmp_path: Path) -> Non
         warehouse.execute("create table kilde as select * from (values (1), (2)) v(i)")
         published = export.read_query(warehouse, "select i from kilde")
         node = {"schema": "main", "alias": "pub_p2024_v1", "name": "pub", "compiled_code": "select i from kilde"}
-        data = Dataset("model.p.pub.v1", "pub", 1, 1, "statistikk", "p", "pub", "2024", None, node)
+        data = Dataset("model.p.pub.v1", "pub", 1, 1, "statistikk", "p", "pub_p2024_v1", "pub", "2024", None, node)
         entry = replace(record(1), row_count=published.row_count, content_checksum=published.checksum)
         outcome = Outcome()
         _report_drift(warehouse, data, entry, outcome)

@@ -12,9 +12,8 @@ import pytest
 
 from dataprodukt.commands.status import table
 from dataprodukt.runlog.results import node_results
-from dataprodukt.runlog.writer import literal
 from tests.conftest import clean_env, run_cli
-from tests.runlog_job import run_job
+from tests.support.runlog_job import run_job
 from tests.support.relations import relation_name
 
 FAILING_MODEL = "-- planted: reads a table that does not exist\nselect * from raw.finnes_ikke\n"
@@ -114,12 +113,12 @@ def test_run_log_on_postgres(project_copy: Path, pg_env: dict[str, str]) -> None
 
 def test_a_run_log_that_cannot_be_written_never_hides_the_result(project_copy: Path) -> None:
     script = (
-        "from dataprodukt import runlog\n"
-        "from dataprodukt.core.dbt_session import DbtSession\n"
+        "from dataprodukt.core.context import RunContext\n"
         "from dataprodukt.core.project import Project\n"
-        "project = Project.discover(target='postgres')\n"
-        "session = DbtSession(project)\n"
-        "print(runlog.record_run(project, session, command='run', started_at=runlog.now(), error='boom'))\n"
+        "from dataprodukt.core.provenance import now\n"
+        "from dataprodukt.runlog.writer import record_run\n"
+        "context = RunContext.open(Project.discover(target='postgres'))\n"
+        "print(record_run(context, command='run', started_at=now(), error='boom'))\n"
     )
     env = clean_env(PGHOST="127.0.0.1", PGPORT="1", PGPASSWORD="unused")
     done = subprocess.run(
@@ -133,21 +132,6 @@ def test_a_run_log_that_cannot_be_written_never_hides_the_result(project_copy: P
 def test_status_before_any_run(project_copy: Path) -> None:
     result = run_cli(project_copy, "status")
     assert result.stdout.strip() == "no runs recorded in drift on target duckdb yet: run `dataprodukt run` first"
-
-
-@pytest.mark.parametrize(
-    ("value", "kind", "sql"),
-    [
-        (None, "duckdb", "null"),
-        (3, "postgres", "3"),
-        (0.25, "duckdb", "0.25"),
-        ("it's", "duckdb", "'it''s'"),
-        ("it's", "postgres", "'it''s'"),
-        ("it's \\ done", "bigquery", "'it\\'s \\\\ done'"),
-    ],
-)
-def test_sql_literals(value: Any, kind: str, sql: str) -> None:
-    assert literal(value, kind) == sql
 
 
 def test_node_results_read_bigquery_bytes() -> None:

@@ -1,7 +1,8 @@
 {#-
     The SSB name of a published model: <description>_p<FROM>[_p<TO>]_v<N>.
     description: meta.short_description, else the model name with _ written as -;
-    periods: meta.period_from / meta.period_to (set from the vars, so --vars wins), else the vars;
+    periods: the vars period_from / period_to (so --vars on a scheduled run wins), or meta.period_from /
+    meta.period_to for a model that covers other periods than the product's;
     version: the dbt model version. Fails naming the model and its file when any part breaks the standard.
 -#}
 {%- macro dataset_stem(node) -%}

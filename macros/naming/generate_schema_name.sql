@@ -7,7 +7,7 @@
 {%- macro generate_schema_name(custom_schema_name, node) -%}
     {%- set state = published_state_folder(node) -%}
     {%- if state -%}
-        {{ ((node.config.meta or {}).get('product') or var('product')) ~ '_' ~ state }}
+        {{ dataset_product(node) ~ '_' ~ state }}
     {%- elif custom_schema_name is none -%}
         {{ target.schema }}
     {%- else -%}

@@ -1,15 +1,14 @@
 {#-
-    The data-state folder (inndata, klargjorte_data, statistikk, utdata) a model of this project lives in,
-    or an empty string for every other node: the folder is what makes a model a published dataset.
+    The data-state folder (klargjorte_data, statistikk, utdata, ...) a published model of this project lives in,
+    or an empty string for every other node. A model is published when its folder's config in dbt_project.yml
+    gives it the published_table materialization: the folders are listed there (and in the tooling's
+    rules/naming.py, which the layout check compares them with), nowhere else.
 -#}
 {%- macro published_state_folder(node) -%}
-    {%- if node is none or node.resource_type != 'model' or node.package_name != project_name -%}
+    {%- if node is none or node.resource_type != 'model' or node.package_name != project_name
+          or node.config.materialized != 'published_table' -%}
         {{ return('') }}
     {%- endif -%}
     {%- set parts = (node.original_file_path or '').split('/') -%}
-    {%- if parts | length > 2 and parts[0] == 'models'
-          and parts[1] in ['inndata', 'klargjorte_data', 'statistikk', 'utdata'] -%}
-        {{ return(parts[1]) }}
-    {%- endif -%}
-    {{ return('') }}
+    {{ return(parts[1] if parts | length > 2 and parts[0] == 'models' else '') }}
 {%- endmacro -%}

@@ -9,19 +9,26 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import UTC, datetime
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from dataprodukt.catalog import sources
-from dataprodukt.core.dbt_session import DbtSession, read_artifact
-from dataprodukt.core.project import Project
-from dataprodukt.rules.identity import Dataset, published_datasets
+from dataprodukt.core.context import RunContext
+from dataprodukt.core.provenance import now
+from dataprodukt.core.storage import Storage
+from dataprodukt.datadoc.types import column_kind, datadoc_type
+from dataprodukt.publish.register import Record
+from dataprodukt.rules.identity import Dataset, node_meta
+from dataprodukt.rules.naming import DATA_STATES
 
 TEMPLATE = "catalog_site.html"
 DATA_MARK = "/*KATALOG_DATA*/"
-STATE_ORDER = ["SOURCE_DATA", "INPUT_DATA", "PROCESSED_DATA", "STATISTICS", "OUTPUT_DATA"]
+SITE = "site"
+# source data first, then the published states in the order data flows
+STATE_ORDER = ["SOURCE_DATA", *(state.dataset_state for state in DATA_STATES)]
+# a bucket object as a signed-in user opens it in the browser
+BROWSER_URL = "https://storage.cloud.google.com/"
 
 LABELS: dict[str, dict[str, str]] = {
     "state": {
@@ -67,28 +74,21 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def site_dir(project: Project) -> Path:
-    return sources.catalog_dir(project) / "site"
-
-
-def build_catalog_site(project: Project, session: DbtSession | None = None, out: Path | None = None) -> Path:
-    """Write the catalog site; return its index.html. The main job calls it last, after the run log is known."""
-    manifest = read_artifact(project.target_dir / "manifest.json", "dataprodukt run")
-    catalog = _optional_artifact(project.target_dir / "catalog.json")
-    folder = out or site_dir(project)
-    data = catalog_data(project, manifest, catalog, run_status(project, session), folder)
-    folder.mkdir(parents=True, exist_ok=True)
+def build_catalog_site(context: RunContext, out: Storage | None = None) -> str:
+    """Write the catalog site (``index.html`` and ``katalog.json``) into the catalog's ``site/`` folder, or
+    ``out``; return the address of its index.html."""
+    site = out or context.catalog.child(SITE)
+    status = run_status(context)
+    data = catalog_data(context, status, site)
     template = resources.files("dataprodukt").joinpath("data", TEMPLATE).read_text(encoding="utf-8")
-    index = folder / "index.html"
-    index.write_text(template.replace(DATA_MARK, embed(data)), encoding="utf-8")
-    (folder / "katalog.json").write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    return index
+    site.replace("index.html", template.replace(DATA_MARK, embed(data)).encode("utf-8"))
+    site.replace("katalog.json", (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+    return site.uri("index.html") if not site.is_local else str(Path(site.root) / "index.html")
 
 
-def step(project: Project, session: DbtSession) -> None:
-    """Post-build step for the main job."""
-    index = build_catalog_site(project, session)
-    print(f"catalog page: {index}", flush=True)
+def step(context: RunContext) -> None:
+    """The main job's step, after the export (the documents are written)."""
+    print(f"catalog page: {build_catalog_site(context)}", flush=True)
 
 
 def embed(data: dict[str, Any]) -> str:
@@ -97,32 +97,20 @@ def embed(data: dict[str, Any]) -> str:
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
-def _optional_artifact(path: Path) -> dict[str, Any]:
-    try:
-        loaded = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return loaded if isinstance(loaded, dict) else {}
-
-
-def run_status(project: Project, session: DbtSession | None) -> dict[str, dict[str, Any]]:
+def run_status(context: RunContext) -> dict[str, dict[str, Any]]:
     """Latest executed result per node: this process's dbt invocations first, then the run log."""
-    from dataprodukt.runlog import reader as runstatus
+    from dataprodukt.runlog import reader
     from dataprodukt.runlog.results import node_results
 
     status: dict[str, dict[str, Any]] = {}
-    if session is not None:
-        for invocation in reversed(session.invocations):
-            if invocation.command[0] not in runstatus.EXECUTING:
-                continue
-            results = invocation.artifacts.get("run_results.json") or {}
-            for row in node_results("", "", results):
-                status.setdefault(row["unique_id"], {**row, "run_started_at": invocation.started_at})
+    for invocation in reversed(context.session.invocations):
+        if invocation.command[0] not in reader.EXECUTING:
+            continue
+        results = invocation.artifacts.get("run_results.json") or {}
+        for row in node_results("", "", results):
+            status.setdefault(row["unique_id"], {**row, "run_started_at": invocation.started_at})
     try:
-        from dataprodukt.core.warehouse import connected
-
-        with connected(project) as warehouse:
-            logged = runstatus.latest_node_status(runstatus.last_runs(warehouse, limit=20))
+        logged = reader.latest_node_status(reader.last_runs(context.warehouse, limit=20))
     except Exception as error:  # a page without run status is still a catalog
         print(f"dataprodukt catalog: no run status from the run log: {error}", file=sys.stderr)
         logged = {}
@@ -131,29 +119,42 @@ def run_status(project: Project, session: DbtSession | None) -> dict[str, dict[s
     return status
 
 
-def catalog_data(
-    project: Project,
-    manifest: dict[str, Any],
-    catalog: dict[str, Any],
-    status: dict[str, dict[str, Any]],
-    folder: Path,
-) -> dict[str, Any]:
-    """Everything the page shows, as one JSON-able document (links relative to the site's ``folder``)."""
-    documents = sources.datadoc_documents(project)
-    register = sources.register_records(project)
+class Page:
+    """What every entry of the page needs: where the site is, where the files are, what is documented."""
+
+    def __init__(self, context: RunContext, site: Storage, status: dict[str, dict[str, Any]]) -> None:
+        product = context.project.product
+        self.site = site
+        self.storage = context.storage
+        self.manifest = context.manifest
+        self.catalog = context.artifacts.catalog
+        self.status = status
+        self.documents = sources.datadoc_documents(self.storage, product)
+        self.register = sources.register_records(self.storage, product)
+
+    def link(self, path: PurePosixPath | str) -> str:
+        """A link to a file in storage: relative from a local site to local storage (works from disk and a web
+        server alike), else the file's address in the browser."""
+        target, here = self.storage.local_path(path), self.site.local_path("")
+        if target is not None and here is not None:
+            return Path(os.path.relpath(target, here)).as_posix()
+        address = f"{self.storage.root.rstrip('/')}/{path}"
+        return BROWSER_URL + address.removeprefix("gs://") if address.startswith("gs://") else address
+
+
+def catalog_data(context: RunContext, status: dict[str, dict[str, Any]], site: Storage) -> dict[str, Any]:
+    """Everything the page shows, as one JSON-able document."""
+    page = Page(context, site, status)
     groups: dict[str, list[Dataset]] = {}
-    for dataset in published_datasets(manifest):
+    for dataset in context.datasets:
         groups.setdefault(dataset.model, []).append(dataset)
-    entries = [
-        _dataset_entry(project, folder, manifest, catalog, status, versions, documents, register)
-        for versions in groups.values()
-    ]
+    entries = [_dataset_entry(page, versions) for versions in groups.values()]
     entries.sort(key=lambda entry: (_state_rank(entry["state"]), entry["id"]))
     return {
-        "product": str(manifest.get("metadata", {}).get("project_name", "")),
-        "target": project.target,
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "register": bool(register),
+        "product": str(context.manifest.get("metadata", {}).get("project_name", "")),
+        "target": context.project.target,
+        "generated_at": now().isoformat(timespec="seconds"),
+        "register": bool(page.register),
         "labels": LABELS,
         "datasets": entries,
     }
@@ -163,32 +164,21 @@ def _state_rank(state: str) -> int:
     return STATE_ORDER.index(state) if state in STATE_ORDER else len(STATE_ORDER)
 
 
-def _dataset_entry(
-    project: Project,
-    folder: Path,
-    manifest: dict[str, Any],
-    catalog: dict[str, Any],
-    status: dict[str, dict[str, Any]],
-    versions: list[Dataset],
-    documents: dict[str, dict[str, Any]],
-    register: list[dict[str, Any]],
-) -> dict[str, Any]:
+def _dataset_entry(page: Page, versions: list[Dataset]) -> dict[str, Any]:
     latest = _latest(versions)
-    storage = sources.storage_root(project) / latest.product / latest.storage_folder
-    rows = [_version_entry(project, folder, status, dataset, documents, register) for dataset in versions]
+    rows = [_version_entry(page, dataset) for dataset in versions]
     # versions known only from their documents (published before, no longer in the project): they stay listed
     known = {row["stem"] for row in rows}
-    for stem, document in documents.items():
+    for stem, document in page.documents.items():
         parts = sources.parse_stem(stem)
         if stem in known or not parts or parts["description"] != latest.description:
             continue
-        rows.append(_document_only_version(folder, storage, stem, parts, document, register))
+        rows.append(_document_only_version(page, stem, parts, document))
     rows.sort(key=lambda row: -(row["version"] if row["version"] is not None else -1))
-    document = (documents.get(latest.stem) or {}).get("datadoc") or {}
-    meta = {**(latest.node.get("config", {}).get("meta") or {}), **(latest.node.get("meta") or {})}
+    document = (page.documents.get(latest.stem) or {}).get("datadoc") or {}
+    meta = node_meta(latest.node)
     dataset_doc: dict[str, Any] = document.get("dataset") or {}
-    variables = _variables(latest, document.get("variables") or [], catalog)
-    run = status.get(latest.unique_id)
+    variables = _variables(latest, document.get("variables") or [], page.catalog)
     return {
         "id": latest.model,
         "model": latest.model,
@@ -212,14 +202,14 @@ def _dataset_entry(
         "latest_version": latest.latest_version,
         "latest_alias": {
             "name": latest.latest_stem,
-            "data_file": _link(folder, storage / f"{latest.latest_stem}.parquet"),
-            "exists": (storage / f"{latest.latest_stem}.parquet").exists(),
+            "data_file": page.link(latest.latest_storage_path),
+            "exists": page.storage.exists(latest.latest_storage_path),
             "relation": f"{latest.node['schema']}.{latest.model}",
         },
         "versions": rows,
         "variables": variables,
-        "lineage": sources.lineage(manifest, latest.unique_id),
-        "run": _run_entry(run),
+        "lineage": sources.lineage(page.manifest, latest.unique_id),
+        "run": _run_entry(page.status.get(latest.unique_id)),
     }
 
 
@@ -230,18 +220,8 @@ def _latest(versions: list[Dataset]) -> Dataset:
     return max(versions, key=lambda dataset: dataset.version or 0)
 
 
-def _version_entry(
-    project: Project,
-    folder: Path,
-    status: dict[str, dict[str, Any]],
-    dataset: Dataset,
-    documents: dict[str, dict[str, Any]],
-    register: list[dict[str, Any]],
-) -> dict[str, Any]:
-    storage = sources.storage_root(project) / dataset.product / dataset.storage_folder
-    data_file = storage / f"{dataset.stem}.parquet"
-    document = documents.get(dataset.stem) or {}
-    doc_file = Path(document["doc_file"]) if "doc_file" in document else storage / f"{dataset.stem}{sources.DOC_SUFFIX}"
+def _version_entry(page: Page, dataset: Dataset) -> dict[str, Any]:
+    doc_file = dataset.storage_path.with_name(f"{dataset.stem}{sources.DOC_SUFFIX}")
     return {
         "version": dataset.version,
         "stem": dataset.stem,
@@ -250,25 +230,18 @@ def _version_entry(
         "stable": dataset.is_stable,
         "in_project": True,
         "relation": ".".join(part for part in dataset.relation[1:] if part),
-        "data_file": _link(folder, data_file),
-        "data_exists": data_file.exists(),
-        "doc_file": _link(folder, doc_file),
-        "doc_exists": doc_file.exists(),
-        "published": _published(register, dataset.stem, dataset.model, dataset.description, dataset.version),
-        "run": _run_entry(status.get(dataset.unique_id)),
+        "data_file": page.link(dataset.storage_path),
+        "data_exists": page.storage.exists(dataset.storage_path),
+        "doc_file": page.link(doc_file),
+        "doc_exists": dataset.stem in page.documents,
+        "published": _published(page.register.get(dataset.stem)),
+        "run": _run_entry(page.status.get(dataset.unique_id)),
     }
 
 
-def _document_only_version(
-    folder: Path,
-    storage: Path,
-    stem: str,
-    parts: dict[str, Any],
-    document: dict[str, Any],
-    register: list[dict[str, Any]],
-) -> dict[str, Any]:
-    doc_file = Path(document["doc_file"]) if "doc_file" in document else storage / f"{stem}{sources.DOC_SUFFIX}"
-    data_file = doc_file.parent / f"{stem}.parquet"
+def _document_only_version(page: Page, stem: str, parts: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+    doc_file = PurePosixPath(document["path"])
+    data_file = doc_file.with_name(f"{stem}.parquet")
     return {
         "version": parts["version"],
         "stem": stem,
@@ -277,26 +250,26 @@ def _document_only_version(
         "stable": bool(parts["version"]),
         "in_project": False,
         "relation": "",
-        "data_file": _link(folder, data_file),
-        "data_exists": data_file.exists(),
-        "doc_file": _link(folder, doc_file),
-        "doc_exists": doc_file.exists(),
-        "published": _published(register, stem, "", parts["description"], parts["version"]),
+        "data_file": page.link(data_file),
+        "data_exists": page.storage.exists(data_file),
+        "doc_file": page.link(doc_file),
+        "doc_exists": True,
+        "published": _published(page.register.get(stem)),
         "run": None,
     }
 
 
-def _published(
-    register: list[dict[str, Any]], stem: str, model: str, description: str, version: int | None
-) -> dict[str, Any] | None:
-    for record in register:
-        if record.get("stem") == stem or (
-            record.get("dataset") in {model, description, stem} and record.get("version") == version
-        ):
-            return {key: record.get(key) for key in ("rows", "checksum", "commit", "published_at") if key in record} | {
-                "registered": True
-            }
-    return None
+def _published(record: Record | None) -> dict[str, Any] | None:
+    """What the register says of a published version (None: not published)."""
+    if record is None:
+        return None
+    return {
+        "rows": record.row_count,
+        "checksum": record.content_checksum,
+        "commit": record.git_commit,
+        "published_at": record.published_at,
+        "registered": True,
+    }
 
 
 def _variables(dataset: Dataset, documented: list[dict[str, Any]], catalog: dict[str, Any]) -> list[dict[str, Any]]:
@@ -312,7 +285,7 @@ def _variables(dataset: Dataset, documented: list[dict[str, Any]], catalog: dict
     for name in names:
         variable = by_name.get(name, {})
         column = columns.get(name) or {}
-        meta = {**(column.get("config", {}).get("meta") or {}), **(column.get("meta") or {})}
+        meta = node_meta(column)
         variables.append(
             {
                 "short_name": name,
@@ -321,7 +294,8 @@ def _variables(dataset: Dataset, documented: list[dict[str, Any]], catalog: dict
                 "comment": _text(variable.get("comment")),
                 "data_type": str(
                     variable.get("data_type")
-                    or _datadoc_type(warehouse_types.get(name.lower()) or column.get("data_type") or "")
+                    or datadoc_type(column_kind(warehouse_types.get(name.lower()) or column.get("data_type")))
+                    or ""
                 ),
                 "role": str(variable.get("variable_role") or meta.get("variable_role") or ""),
                 "personal_data": _personal(variable, meta),
@@ -343,21 +317,6 @@ def _personal(variable: dict[str, Any], meta: dict[str, Any]) -> str:
         pseudonymised = variable.get("pseudonymization")
         return "PSEUDONYMISED_ENCRYPTED_PERSONAL_DATA" if pseudonymised else "NON_PSEUDONYMISED_ENCRYPTED_PERSONAL_DATA"
     return "NOT_PERSONAL_DATA"
-
-
-def _datadoc_type(warehouse_type: str) -> str:
-    """A warehouse column type as a Datadoc data type (the fallback when there is no document)."""
-    kind = warehouse_type.lower()
-    for words, datadoc in (
-        (("bool",), "BOOLEAN"),
-        (("timestamp", "date", "time"), "DATETIME"),
-        (("int",), "INTEGER"),
-        (("numeric", "decimal", "double", "float", "real"), "FLOAT"),
-        (("char", "text", "string", "uuid"), "STRING"),
-    ):
-        if any(word in kind for word in words):
-            return datadoc
-    return ""
 
 
 def _text(value: Any) -> str:
@@ -386,8 +345,3 @@ def _run_entry(row: dict[str, Any] | None) -> dict[str, Any] | None:
         "rows": rows_of(row),
         "message": str(row.get("message") or ""),
     }
-
-
-def _link(folder: Path, target: Path) -> str:
-    """A relative URL from the site folder, so the page works from disk and from a web server alike."""
-    return Path(os.path.relpath(target, folder)).as_posix()

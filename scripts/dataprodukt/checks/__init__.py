@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dataprodukt.core.project import Project
+from dataprodukt.core.storage import Storage, storage_for
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,16 @@ class Violation:
 
 @dataclass
 class CheckContext:
-    """What checks share: the project and dbt's compiled manifest (read once)."""
+    """What checks share: the project, dbt's compiled manifest (read once) and where publications are stored."""
 
     project: Project
     manifest: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    storage: Storage | None = None
+
+    @property
+    def publications(self) -> Storage:
+        return self.storage or storage_for(self.project)
 
     def nodes(self, resource_type: str = "model") -> list[dict[str, Any]]:
         return [

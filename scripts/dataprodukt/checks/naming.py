@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from dataprodukt.checks import CheckContext, Violation
-from dataprodukt.core.storage import Storage, storage_for
+from dataprodukt.core.storage import Storage
 from dataprodukt.publish.register import manifest_path, record_path
 from dataprodukt.rules.identity import Dataset, published_datasets
 from dataprodukt.rules.naming import validate_path, warehouse_identifier
@@ -48,7 +48,7 @@ def run(context: CheckContext) -> list[Violation]:
 
 
 def _changed_since_publication(context: CheckContext, datasets: list[Dataset]) -> list[Violation]:
-    storage = storage_for(context.project)
+    storage = context.publications
     violations: list[Violation] = []
     for product in sorted({dataset.product for dataset in datasets}):
         stored = manifest_path(product)

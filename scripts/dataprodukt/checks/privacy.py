@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from dataprodukt.checks import CheckContext, Violation
-from dataprodukt.core.dbt_session import DbtSession
+from dataprodukt.core.context import RunContext
 from dataprodukt.core.errors import UserError
-from dataprodukt.core.project import Project
 from dataprodukt.rules.identity import STATES
 from dataprodukt.rules.personal_data import CLASSES, META_KEY, NOT_PERSONAL, RANK, trace
 
@@ -28,7 +27,7 @@ def is_open(node: dict[str, Any]) -> bool:
     parts = str(node.get("original_file_path", "")).split("/")
     folder = parts[1] if len(parts) > 2 and parts[0] == "models" else ""
     meta = {**(node.get("config", {}) or {}).get("meta", {}), **(node.get("meta") or {})}
-    return (folder in STATES and STATES[folder][1] == "OPEN") or meta.get("open") is True
+    return (folder in STATES and STATES[folder].assessment == "OPEN") or meta.get("open") is True
 
 
 def run(context: CheckContext) -> list[Violation]:
@@ -125,9 +124,9 @@ def _yaml_line(context: CheckContext, path: str, column: str) -> int | None:
     return None
 
 
-def step(project: Project, session: DbtSession) -> None:
+def step(context: RunContext) -> None:
     """Main-job step after the build and before anything is exported or published: stop on any privacy violation."""
-    violations = sorted(run(CheckContext(project=project, manifest=session.manifest_json())))
+    violations = sorted(run(CheckContext(context.project, context.manifest, storage=context.storage)))
     if violations:
         more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
         raise UserError(

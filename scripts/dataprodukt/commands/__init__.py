@@ -1,8 +1,8 @@
-"""More CLI verbs, one module each, found by file name.
+"""The CLI's verbs, one module each, found by file name.
 
 A verb module defines ``register(verbs)``, which adds its parser to the CLI's subparsers with
-``verbs.add_parser(...)`` and ``parser.set_defaults(handler=...)``; the handler takes the parsed
-arguments and returns the exit status. Raise ``dataprodukt.core.errors.UserError`` for a clear one-line error.
+``verbs.add_parser(...)`` and ``parser.set_defaults(handler=handle)``, and ``handle(args) -> int``, which does the
+work and returns the exit status. Raise ``dataprodukt.core.errors.UserError`` for a clear one-line error.
 Shared options: ``dataprodukt.commands.add_target(parser)`` and ``dataprodukt.commands.project(args)``.
 """
 
@@ -16,13 +16,30 @@ from types import ModuleType
 
 from dataprodukt.core.project import DEFAULT_TARGET, TARGETS, Project
 
+# the verbs in the order of the analyst's journey (help lists them so); a new module is listed after them
+JOURNEY = (
+    "run",
+    "generate",
+    "load",
+    "scaffold",
+    "check",
+    "lint",
+    "publish",
+    "export",
+    "names",
+    "catalog",
+    "status",
+    "period",
+    "new",
+    "bq_emulator",
+    "clean",
+)
+
 
 def discover() -> list[ModuleType]:
-    return [
-        importlib.import_module(f"{__name__}.{info.name}")
-        for info in sorted(pkgutil.iter_modules(__path__), key=lambda info: info.name)
-        if not info.name.startswith("_")
-    ]
+    names = [info.name for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_")]
+    ordered = sorted(names, key=lambda name: (JOURNEY.index(name) if name in JOURNEY else len(JOURNEY), name))
+    return [importlib.import_module(f"{__name__}.{name}") for name in ordered]
 
 
 def add_target(parser: argparse.ArgumentParser) -> None:

@@ -22,7 +22,7 @@ def _emulator(args: argparse.Namespace) -> bigquery_emulator.Emulator:
     return bigquery_emulator.from_state(state_dir, name, venv)
 
 
-def _handle(args: argparse.Namespace) -> int:
+def handle(args: argparse.Namespace) -> int:
     emulator = _emulator(args)
     if args.action == "start":
         pid = bigquery_emulator.start(emulator, timeout=args.timeout)
@@ -48,4 +48,4 @@ def register(verbs: Any) -> None:
     parser.add_argument("--port", type=int, default=bigquery_emulator.DEFAULT_REST_PORT, help="REST port (9050)")
     parser.add_argument("--grpc-port", type=int, default=bigquery_emulator.DEFAULT_GRPC_PORT, help="gRPC port (9060)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for it to answer (60)")
-    parser.set_defaults(handler=_handle)
+    parser.set_defaults(handler=handle)

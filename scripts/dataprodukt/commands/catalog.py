@@ -15,14 +15,17 @@ def register(verbs: Any) -> None:
     )
     commands.add_target(parser)
     parser.add_argument("--out", help="folder to write the site to (default build/catalog/site)")
-    parser.set_defaults(handler=_cmd_catalog)
+    parser.set_defaults(handler=handle)
 
 
-def _cmd_catalog(args: argparse.Namespace) -> int:
+def handle(args: argparse.Namespace) -> int:
     from dataprodukt.catalog.site import build_catalog_site
+    from dataprodukt.core.context import RunContext
+    from dataprodukt.core.storage import Storage
 
     project = commands.project(args)
-    index = build_catalog_site(project, None, Path(args.out).resolve() if args.out else None)
+    with RunContext.open(project) as context:
+        index = build_catalog_site(context, Storage(str(Path(args.out).resolve())) if args.out else None)
     print(f"catalog page written: {index}")
     print(f"open it from disk, or serve the build folder: python -m http.server -d {project.build_dir} 8000")
     return 0

@@ -28,7 +28,7 @@ def register(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     commands.add_target(parser)
     parser.add_argument("--fix", action="store_true", help="fix what can be fixed in place, report the rest")
     parser.add_argument("paths", nargs="*", help=f"files or folders (default: {', '.join(SQL_FOLDERS)})")
-    parser.set_defaults(handler=lint)
+    parser.set_defaults(handler=handle)
 
 
 def lint_command(target: str, paths: list[str], fix: bool) -> list[str]:
@@ -65,7 +65,7 @@ def check_environment(target: str) -> None:
         )
 
 
-def lint(args: argparse.Namespace) -> int:
+def handle(args: argparse.Namespace) -> int:
     given = [Path(path).resolve() for path in args.paths]  # before the project root becomes the working directory
     missing = [str(path) for path in given if not path.exists()]
     if missing:

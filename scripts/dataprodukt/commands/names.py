@@ -49,7 +49,7 @@ def _storage_paths(args: argparse.Namespace) -> list[tuple[str, bool]]:
     return found
 
 
-def _run(args: argparse.Namespace) -> int:
+def handle(args: argparse.Namespace) -> int:
     paths = [(path, False) for path in args.paths] if args.paths else _storage_paths(args)
     failed = 0
     for path, allow_unversioned in paths:
@@ -71,7 +71,7 @@ def register(verbs: Any) -> None:
     commands.add_target(parser)
     parser.add_argument("paths", nargs="*", help="paths to check (default: published datasets and stored files)")
     parser.add_argument("--data-product", action="store_true", help="the product is a data product (name ends _data)")
-    parser.set_defaults(handler=_run)
+    parser.set_defaults(handler=handle)
 
 
 def _is_data_package(path: str) -> bool:

@@ -27,10 +27,10 @@ def register(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--no-example", dest="keep_example", action="store_false", help="start with empty model folders"
     )
     parser.add_argument("--owner", default="", help="the owning team, written into LICENSE and datapackage.json")
-    parser.set_defaults(handler=new)
+    parser.set_defaults(handler=handle)
 
 
-def new(args: argparse.Namespace) -> int:
+def handle(args: argparse.Namespace) -> int:
     name = check_short_name(args.short_name, statistics=args.statistics)
     folder = Path(args.folder).resolve()
     template = Template(find_root())

@@ -8,10 +8,12 @@ from typing import Any
 from dataprodukt import commands
 
 
-def _run(args: argparse.Namespace) -> int:
+def handle(args: argparse.Namespace) -> int:
+    from dataprodukt.core.context import RunContext
     from dataprodukt.publish.publication import publish
 
-    publish(commands.project(args))
+    with RunContext.open(commands.project(args)) as context:
+        publish(context)
     return 0
 
 
@@ -21,4 +23,4 @@ def register(verbs: Any) -> None:
         help="publish the built datasets: parquet files in storage, the register, the latest alias (never rewrites)",
     )
     commands.add_target(parser)
-    parser.set_defaults(handler=_run)
+    parser.set_defaults(handler=handle)

@@ -47,7 +47,7 @@ def register(verbs: Any) -> None:
     parser.add_argument("--sample", type=int, default=10_000, help="distinct values read per column (default 10000)")
     parser.add_argument("--dry-run", action="store_true", help="show what would be written, write nothing")
     commands.add_target(parser)
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=handle)
 
 
 @dataclass
@@ -104,7 +104,7 @@ def _is_text(data_type: str) -> bool:
     return data_type.lower().startswith(("char", "text", "string", "varchar", "character"))
 
 
-def run(args: argparse.Namespace) -> int:
+def handle(args: argparse.Namespace) -> int:
     project = commands.project(args)
     source, table = snake(args.source), snake(args.table)
     raw = read_table(project, args.schema, source, table, args.sample)

@@ -17,10 +17,10 @@ def register(verbs: Any) -> None:
     )
     commands.add_target(parser)
     parser.add_argument("--runs", type=int, default=10, help="how many runs to list (default 10)")
-    parser.set_defaults(handler=_cmd_status)
+    parser.set_defaults(handler=handle)
 
 
-def _cmd_status(args: argparse.Namespace) -> int:
+def handle(args: argparse.Namespace) -> int:
     from dataprodukt.core.warehouse import connected
     from dataprodukt.runlog import reader as runstatus
     from dataprodukt.runlog.writer import SCHEMA

@@ -6,12 +6,13 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from dataprodukt.core.errors import UserError
 from dataprodukt.core.project import Project
+from dataprodukt.core.provenance import now
 
 # artifacts dbt rewrites on every invocation that makes them; read right after each one, before the next overwrites
 RESULT_ARTIFACTS = ("run_results.json", "sources.json")
@@ -62,10 +63,10 @@ class DbtSession:
         flags = ["--quiet"] if self.quiet else []
         started = time.monotonic()
         before = {name: _mtime(self.project.target_dir / name) for name in RESULT_ARTIFACTS}
-        started_at = datetime.now(UTC)
+        started_at = now()
         result = runner.invoke([*flags, *command, *self._base_args(), *extra])
         self.invocations.append(
-            Invocation([*command, *extra], started_at, datetime.now(UTC), bool(result.success), self._fresh(before))
+            Invocation([*command, *extra], started_at, now(), bool(result.success), self._fresh(before))
         )
         if command[0] == "parse" and result.success:
             self._manifest = result.result
@@ -91,10 +92,21 @@ class DbtSession:
         return fresh
 
     def parse(self) -> Any:
+        """Parse once; every later command of this session reuses the parsed manifest."""
         return self.invoke(["parse"])
 
+    def parsed_sources(self) -> dict[str, dict[str, Any]]:
+        """The sources of the parsed manifest, as manifest.json writes them (read from memory, not the file)."""
+        if self._manifest is None:
+            self.parse()
+        return {unique_id: source.to_dict() for unique_id, source in self._manifest.sources.items()}
+
     def manifest_json(self) -> dict[str, Any]:
-        return read_artifact(self.project.target_dir / "manifest.json", "dbt parse")
+        """manifest.json as the last command wrote it."""
+        from dataprodukt.core.artifacts import read_artifact
+
+        manifest: dict[str, Any] = read_artifact(self.project.target_dir / "manifest.json", "dbt parse")
+        return manifest
 
 
 def _failure_reason(result: Any) -> str:
@@ -118,14 +130,3 @@ def _mtime(path: Path) -> int | None:
         return path.stat().st_mtime_ns
     except OSError:
         return None
-
-
-def read_artifact(path: Path, made_by: str) -> dict[str, Any]:
-    """Read a dbt artifact, saying which command makes it when it is missing or unreadable."""
-    if not path.is_file():
-        raise UserError(f"{path} is missing: run `{made_by}` first")
-    try:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise UserError(f"{path} can't be read ({error}): run `{made_by}` again") from error
-    return data

@@ -77,6 +77,23 @@ class Project:
         return str(self.dbt_project.get("name", ""))
 
     @property
+    def variables(self) -> dict[str, Any]:
+        """The vars in dbt_project.yml as written (a run's ``--vars`` are dbt's to apply)."""
+        found = self.dbt_project.get("vars")
+        return found if isinstance(found, dict) else {}
+
+    @property
+    def product(self) -> str:
+        """The product's short name (the var ``product``; level 1 of every storage path)."""
+        product = str(self.variables.get("product") or "")
+        if not product:
+            raise UserError(
+                f"{self.root / 'dbt_project.yml'} sets no var 'product': set it to the product's short name "
+                "(e.g. product: ameld_data)"
+            )
+        return product
+
+    @property
     def profile_name(self) -> str:
         return str(self.dbt_project.get("profile") or self.name)
 

@@ -8,13 +8,13 @@ contributors from the ``datapackage`` block of the project's vars in dbt_project
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from pathlib import PurePosixPath
 from typing import Any
 
 from pydantic_core import to_json
 
+from dataprodukt.core.storage import Storage
 from dataprodukt.datadoc.describe import DatasetDescription
-from dataprodukt.datadoc.sinks import atomic_write
 from dataprodukt.datadoc.types import table_schema_type
 
 PACKAGE_FILE = "datapackage.json"
@@ -88,8 +88,8 @@ def package_bytes(product: str, descriptions: list[DatasetDescription], config: 
 
 
 def write_packages(
-    storage_root: Path, descriptions: list[DatasetDescription], config: dict[str, Any]
-) -> tuple[list[Path], int]:
+    storage: Storage, descriptions: list[DatasetDescription], config: dict[str, Any]
+) -> tuple[list[PurePosixPath], int]:
     """One ``datapackage.json`` per product, for its stable (v1 and up) dataset versions; paths and changes."""
     products: dict[str, list[DatasetDescription]] = {}
     for description in descriptions:
@@ -97,7 +97,7 @@ def write_packages(
             products.setdefault(description.dataset.product, []).append(description)
     written, changed = [], 0
     for product, members in sorted(products.items()):
-        path = storage_root / product / PACKAGE_FILE
-        changed += atomic_write(path, package_bytes(product, members, config))
+        path = PurePosixPath(product, PACKAGE_FILE)
+        changed += storage.replace(path, package_bytes(product, members, config))
         written.append(path)
     return written, changed

@@ -7,15 +7,15 @@ data files, into the catalog folder with its index, the data package) and the wa
 from __future__ import annotations
 
 import gc
-import os
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from dataprodukt.core.artifacts import Artifacts, read_artifacts
+from dataprodukt.core.artifacts import Artifacts, check_complete
+from dataprodukt.core.context import RunContext
 from dataprodukt.core.errors import UserError
-from dataprodukt.core.project import Project
+from dataprodukt.core.storage import Storage
 from dataprodukt.datadoc import datapackage, sinks
 from dataprodukt.datadoc.describe import DatasetDescription, describe
 from dataprodukt.datadoc.documents import Document, DocumentError, build
@@ -23,41 +23,16 @@ from dataprodukt.datadoc.lineage import Lineage
 from dataprodukt.datadoc.stamps import History
 from dataprodukt.rules.identity import published_datasets
 
-STORAGE_ROOT_ENV = "DATAPRODUKT_STORAGE_ROOT"
-STORAGE_URI_ENV = "DATAPRODUKT_STORAGE_URI"
-CATALOG_DIR_ENV = "DATAPRODUKT_CATALOG_DIR"
-
 
 @dataclass
 class ExportResult:
     documents: list[Document]
-    storage: Path | None = None
-    catalog: Path | None = None
+    storage: Storage | None = None
+    catalog: Storage | None = None
     changed_files: int = 0
-    packages: list[Path] = field(default_factory=list)
+    packages: list[PurePosixPath] = field(default_factory=list)
     warehouse_rows: int = 0
     seconds: float = 0.0
-
-
-def storage_root(project: Project, given: Path | None = None) -> Path:
-    chosen = given or (Path(os.environ[STORAGE_ROOT_ENV]) if os.environ.get(STORAGE_ROOT_ENV) else None)
-    return (project.root / chosen) if chosen and not chosen.is_absolute() else (chosen or project.build_dir / "storage")
-
-
-def catalog_dir(project: Project, given: Path | None = None) -> Path:
-    chosen = given or (Path(os.environ[CATALOG_DIR_ENV]) if os.environ.get(CATALOG_DIR_ENV) else None)
-    return (project.root / chosen) if chosen and not chosen.is_absolute() else (chosen or project.build_dir / "catalog")
-
-
-def storage_uri(root: Path, storage: Path) -> str:
-    """How ``file_path`` names the storage root: $DATAPRODUKT_STORAGE_URI (e.g. gs://bucket), else the folder."""
-    configured = os.environ.get(STORAGE_URI_ENV, "").strip()
-    if configured:
-        return configured
-    try:
-        return storage.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return storage.resolve().as_posix()
 
 
 def describe_all(artifacts: Artifacts, uri: str) -> list[DatasetDescription]:
@@ -69,7 +44,7 @@ def describe_all(artifacts: Artifacts, uri: str) -> list[DatasetDescription]:
 
 
 def build_documents(
-    descriptions: list[DatasetDescription], catalog: Path, storage: Path, history: History
+    descriptions: list[DatasetDescription], catalog: Storage, storage: Storage, history: History
 ) -> list[Document]:
     """Every document, validated; one UserError naming every problem when any is wrong (nothing written)."""
     problems = [str(problem) for description in descriptions for problem in description.problems]
@@ -96,10 +71,9 @@ def build_documents(
 def export(
     root: Path,
     artifacts: Artifacts,
-    storage: Path,
-    catalog: Path,
+    storage: Storage,
+    catalog: Storage,
     package_config: dict[str, Any] | None = None,
-    uri: str | None = None,
 ) -> ExportResult:
     """Describe, validate and write the files (documents, index, data packages); the warehouse is separate."""
     started = time.perf_counter()
@@ -108,7 +82,7 @@ def export(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        descriptions = describe_all(artifacts, uri if uri is not None else storage_uri(root, storage))
+        descriptions = describe_all(artifacts, storage.public_root)
         documents = build_documents(descriptions, catalog, storage, History(root))
         result = ExportResult(documents, storage, catalog)
         result.changed_files = sinks.write_files(documents, storage, catalog)
@@ -121,67 +95,42 @@ def export(
     return result
 
 
-def package_config(project: Project) -> dict[str, Any]:
-    variables = project.dbt_project.get("vars") or {}
-    config = variables.get("datapackage") if isinstance(variables, dict) else None
+def package_config(variables: dict[str, Any]) -> dict[str, Any]:
+    config = variables.get("datapackage")
     return config if isinstance(config, dict) else {}
 
 
-def write_warehouse(project: Project, documents: list[Document]) -> int:
-    """Load the catalog table on the project's target; the number of rows written."""
-    from dataprodukt.core.warehouse import connected, profile_credentials
-
-    rows = sinks.catalog_rows(documents)
-    credentials = profile_credentials(project)
-    if credentials.type == "bigquery":
-        from dbt.adapters.bigquery.clients import create_bigquery_client
-
-        client = create_bigquery_client(credentials)
-        dataset = f"{credentials.database}.{sinks.CATALOG_SCHEMA}"
-        sinks.write_bigquery_catalog(client, dataset, rows, getattr(credentials, "location", None))
-        return len(rows)
-    with connected(project) as warehouse:
-        if warehouse.kind == "duckdb":
-            sinks.write_duckdb_catalog(warehouse.connection, rows)  # type: ignore[attr-defined]
-        elif warehouse.kind == "postgres":
-            sinks.write_postgres_catalog(warehouse.connection, rows)  # type: ignore[attr-defined]
-        else:
-            raise UserError(f"target {project.target!r}: no catalog table for warehouse type {warehouse.kind!r}")
-    return len(rows)
-
-
-def export_metadata(
-    project: Project,
-    session: Any = None,
-    storage: Path | None = None,
-    catalog: Path | None = None,
-    warehouse: bool = True,
-) -> ExportResult:
-    """The main job's step after ``dbt build`` + ``dbt docs generate``: export every published dataset version."""
+def export_metadata(context: RunContext, warehouse: bool = True) -> ExportResult:
+    """Export every published dataset version from the context's artifacts (which must be complete)."""
     started = time.perf_counter()
-    artifacts = read_artifacts(project.root, project.target_dir)
+    check_complete(context.artifacts, context.project.target_dir)
     result = export(
-        project.root, artifacts, storage_root(project, storage), catalog_dir(project, catalog), package_config(project)
+        context.project.root,
+        context.artifacts,
+        context.storage,
+        context.catalog,
+        package_config(context.project.variables),
     )
     if warehouse and result.documents:
-        result.warehouse_rows = write_warehouse(project, result.documents)
+        result.warehouse_rows = sinks.write_catalog_table(context.warehouse, result.documents)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def step(project: Project, session: Any) -> None:
-    """For the main job's POST_BUILD_STEPS: export and say where the documents went."""
-    result = export_metadata(project, session)
-    print(summary(project, result), flush=True)
+def step(context: RunContext) -> None:
+    """The main job's step: export and say where the documents went."""
+    print(summary(export_metadata(context)), flush=True)
 
 
-def summary(project: Project, result: ExportResult) -> str:
+def summary(result: ExportResult) -> str:
     strict = sum(document.strict for document in result.documents)
+    where = " and ".join(place.root for place in (result.storage, result.catalog) if place is not None)
+    table = sinks.CATALOG_TABLE
     return (
         f"exported {len(result.documents)} Datadoc document(s) ({strict} strict, "
-        f"{len(result.documents) - strict} draft v0) to {result.storage} and {result.catalog}; "
+        f"{len(result.documents) - strict} draft v0) to {where}; "
         f"{result.changed_files} file(s) changed; {result.warehouse_rows} catalog row(s) in "
-        f"{sinks.CATALOG_SCHEMA}.{sinks.CATALOG_TABLE} in {result.seconds:.2f}s"
+        f"{table.schema}.{table.name} in {result.seconds:.2f}s"
     )
 
 

@@ -1,56 +1,42 @@
-"""Where the documents go: beside each data file, a catalog folder with an index, and a warehouse table.
+"""Where the documents go: beside each data file, the catalog folder with an index, and a warehouse table.
 
-Every file is written atomically (a temporary file in the same folder, then a rename) and only when its bytes
+Files go through the project's storage (a local folder or a bucket), and each is written only when its bytes
 change, so an unchanged document keeps its file, its bytes and its modification time.
 """
 
 from __future__ import annotations
 
-import io
-import json
-import os
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
 from pydantic_core import to_json
 
+from dataprodukt.core.storage import Storage
+from dataprodukt.core.warehouse import Table, Warehouse
 from dataprodukt.datadoc.documents import Document
 from dataprodukt.rules.identity import Dataset
 
 DOC_SUFFIX = "__DOC.json"
-CATALOG_SCHEMA = "katalog"
-CATALOG_TABLE = "datadoc"
-
-
-def atomic_write(path: Path, data: bytes, folders: set[Path] | None = None) -> bool:
-    """Write ``data`` to ``path`` all at once; False when the file already holds exactly these bytes.
-
-    ``folders`` remembers the folders already made within one export, to spare a system call per file.
-    """
-    try:
-        with open(path, "rb") as existing:
-            if existing.read() == data:
-                return False
-    except OSError:
-        pass
-    folder = path.parent
-    if folders is None or folder not in folders:
-        folder.mkdir(parents=True, exist_ok=True)
-        if folders is not None:
-            folders.add(folder)
-    # a hidden name in the same folder (same file system), so the rename is atomic; the pid keeps runs apart
-    temporary = folder / f".{path.name}.{os.getpid()}.tmp"
-    try:
-        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            os.write(handle, data)
-        finally:
-            os.close(handle)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return True
+INDEX = "index.json"
+# one row per dataset version, with the whole document (JSON)
+CATALOG_TABLE = Table(
+    "katalog",
+    "datadoc",
+    (
+        ("dataset_id", "text"),
+        ("product", "text"),
+        ("model", "text"),
+        ("version", "int"),
+        ("is_latest", "bool"),
+        ("short_name", "text"),
+        ("dataset_state", "text"),
+        ("assessment", "text"),
+        ("file_path", "text"),
+        ("metadata_last_updated", "timestamp"),
+        ("document", "json"),
+    ),
+    key=("dataset_id",),
+)
 
 
 def document_path_for(dataset: Dataset) -> PurePosixPath:
@@ -62,13 +48,12 @@ def document_path(document: Document) -> PurePosixPath:
     return document_path_for(document.description.dataset)
 
 
-def previous_document(catalog_dir: Path, storage_root: Path, relative: PurePosixPath) -> bytes | None:
-    """The document an earlier export wrote (the catalog folder's copy, else the sidecar)."""
-    for folder in (catalog_dir, storage_root):
-        try:
-            return (folder / relative).read_bytes()
-        except OSError:
-            continue
+def previous_document(catalog: Storage, storage: Storage, relative: PurePosixPath) -> bytes | None:
+    """The document an earlier export wrote (the catalog folder's copy, else the one beside the data)."""
+    for place in (catalog, storage):
+        found = place.read_if_exists(relative)
+        if found is not None:
+            return found
     return None
 
 
@@ -98,15 +83,14 @@ def index_bytes(documents: list[Document]) -> bytes:
     return to_json(index, indent=2) + b"\n"
 
 
-def write_files(documents: list[Document], storage_root: Path, catalog_dir: Path) -> int:
-    """The sidecar beside each data file and the catalog folder with its index; how many files changed."""
+def write_files(documents: list[Document], storage: Storage, catalog: Storage) -> int:
+    """The document beside each data file and the catalog folder with its index; how many files changed."""
     changed = 0
-    folders: set[Path] = set()
     for document in documents:
         relative = document_path(document)
-        changed += atomic_write(storage_root / relative, document.data, folders)
-        changed += atomic_write(catalog_dir / relative, document.data, folders)
-    changed += atomic_write(catalog_dir / "index.json", index_bytes(documents))
+        changed += storage.replace(relative, document.data)
+        changed += catalog.replace(relative, document.data)
+    changed += catalog.replace(INDEX, index_bytes(documents))
     return changed
 
 
@@ -133,113 +117,8 @@ def catalog_rows(documents: list[Document]) -> list[dict[str, Any]]:
     return rows
 
 
-COLUMNS = (
-    "dataset_id",
-    "product",
-    "model",
-    "version",
-    "is_latest",
-    "short_name",
-    "dataset_state",
-    "assessment",
-    "file_path",
-    "metadata_last_updated",
-    "document",
-)
-
-
-def write_duckdb_catalog(connection: Any, rows: list[dict[str, Any]], schema: str = CATALOG_SCHEMA) -> None:
-    """Replace these dataset versions' rows in one transaction (DuckDB's JSON type holds the document)."""
-    connection.execute("begin transaction")
-    try:
-        connection.execute(f"create schema if not exists {schema}")
-        connection.execute(
-            f"create table if not exists {schema}.{CATALOG_TABLE} (dataset_id varchar not null, product varchar, "
-            "model varchar, version integer, is_latest boolean, short_name varchar, dataset_state varchar, "
-            "assessment varchar, file_path varchar, metadata_last_updated timestamptz, document json)"
-        )
-        for row in rows:
-            connection.execute(f"delete from {schema}.{CATALOG_TABLE} where dataset_id = ?", [row["dataset_id"]])
-        if rows:
-            connection.executemany(
-                f"insert into {schema}.{CATALOG_TABLE} ({', '.join(COLUMNS)}) values ({', '.join('?' * len(COLUMNS))})",
-                [[row[column] for column in COLUMNS] for row in rows],
-            )
-        connection.execute("commit")
-    except BaseException:
-        connection.execute("rollback")
-        raise
-
-
-def write_postgres_catalog(connection: Any, rows: list[dict[str, Any]], schema: str = CATALOG_SCHEMA) -> None:
-    """Upsert these dataset versions' rows in one transaction (jsonb holds the document)."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(f"create schema if not exists {schema}")
-            cursor.execute(
-                f"create table if not exists {schema}.{CATALOG_TABLE} (dataset_id uuid primary key, product text, "
-                "model text, version integer, is_latest boolean, short_name text, dataset_state text, "
-                "assessment text, file_path text, metadata_last_updated timestamptz, document jsonb not null)"
-            )
-            updates = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[1:])
-            cursor.executemany(
-                f"insert into {schema}.{CATALOG_TABLE} ({', '.join(COLUMNS)}) values "
-                f"({', '.join(['%s'] * len(COLUMNS))}) on conflict (dataset_id) do update set {updates}",
-                [[row[column] for column in COLUMNS] for row in rows],
-            )
-        connection.commit()
-    except BaseException:
-        connection.rollback()
-        raise
-
-
-BIGQUERY_SCHEMA = (
-    ("dataset_id", "STRING", "REQUIRED"),
-    ("product", "STRING", "NULLABLE"),
-    ("model", "STRING", "NULLABLE"),
-    ("version", "INT64", "NULLABLE"),
-    ("is_latest", "BOOL", "NULLABLE"),
-    ("short_name", "STRING", "NULLABLE"),
-    ("dataset_state", "STRING", "NULLABLE"),
-    ("assessment", "STRING", "NULLABLE"),
-    ("file_path", "STRING", "NULLABLE"),
-    ("metadata_last_updated", "TIMESTAMP", "NULLABLE"),
-    ("document", "JSON", "NULLABLE"),
-)
-
-
-def write_bigquery_catalog(client: Any, dataset: str, rows: list[dict[str, Any]], location: str | None = None) -> None:
-    """Load the rows with a load job into a staging table, then MERGE them into ``<dataset>.datadoc``.
-
-    ``client`` is a ``google.cloud.bigquery.Client``; ``dataset`` is ``<project>.<dataset>``; ``location`` the
-    region a new dataset is made in. A load job (not streaming inserts) so the rows can be merged at once and
-    the table is never half written.
-    """
-    from google.cloud import bigquery
-
-    schema = [bigquery.SchemaField(name, kind, mode=mode) for name, kind, mode in BIGQUERY_SCHEMA]
-    created = bigquery.Dataset(dataset)
-    if location:
-        created.location = location  # beside the product's other datasets, so the MERGE runs in one region
-    client.create_dataset(created, exists_ok=True)
-    target = f"{dataset}.{CATALOG_TABLE}"
-    staging = f"{dataset}.{CATALOG_TABLE}_innlasting"
-    client.create_table(bigquery.Table(target, schema=schema), exists_ok=True)
-    payload = [{**row, "document": json.loads(row["document"])} for row in rows]
-    job_config = bigquery.LoadJobConfig(
-        schema=schema,
-        write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
-        source_format=bigquery.SourceFormat.NEWLINE_DELIMITED_JSON,
-    )
-    data = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in payload).encode("utf-8")
-    # from a file of unknown size the client makes a resumable upload (load_table_from_json sends a multipart
-    # one, which the BigQuery emulator refuses); the same load job on BigQuery itself
-    client.load_table_from_file(io.BytesIO(data), staging, job_config=job_config).result()
-    updates = ", ".join(f"{name} = source.{name}" for name, _, _ in BIGQUERY_SCHEMA[1:])
-    names = ", ".join(name for name, _, _ in BIGQUERY_SCHEMA)
-    client.query(
-        f"merge `{target}` as target using `{staging}` as source on target.dataset_id = source.dataset_id "
-        f"when matched then update set {updates} "
-        f"when not matched then insert ({names}) values ({names})"
-    ).result()
-    client.delete_table(staging, not_found_ok=True)
+def write_catalog_table(warehouse: Warehouse, documents: list[Document]) -> int:
+    """Replace these dataset versions' rows in the warehouse catalog table; the number of rows written."""
+    rows = catalog_rows(documents)
+    warehouse.upsert(CATALOG_TABLE, rows)
+    return len(rows)

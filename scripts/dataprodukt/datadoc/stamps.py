@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from dataprodukt.core.provenance import reproducible_now
+
 # as pydantic writes an aware UTC datetime, so a stamp read back from a document compares equal
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 STAMP_FIELDS = (
@@ -47,9 +49,8 @@ class Stamps:
 
 
 def now() -> str:
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else datetime.now(UTC)
-    return moment.strftime(DATE_FORMAT)
+    """The stamp of this moment (``$SOURCE_DATE_EPOCH`` when set), as documents write it."""
+    return reproducible_now().strftime(DATE_FORMAT)
 
 
 class History:

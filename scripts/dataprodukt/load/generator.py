@@ -19,7 +19,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from dataprodukt.core.context import Progress
 from dataprodukt.core.errors import UserError
+from dataprodukt.core.project import Project
 
 TABLES: dict[str, tuple[str, ...]] = {
     "sykmeldinger": (
@@ -335,3 +337,25 @@ def _write_csv(table: pa.Table, path: Path) -> None:
 def list_batches(raw_dir: Path) -> list[Path]:
     """The batch folders under ``raw_dir``, in order."""
     return sorted(path for path in raw_dir.glob("batch_[0-9][0-9][0-9]") if path.is_dir())
+
+
+GENERATOR_SETTINGS = "generator.json"
+
+
+def ensure_raw_data(project: Project, rows: int, batches: int, progress: Progress) -> list[Path]:
+    """Generate the example's raw extracts unless the same ones are already on disk."""
+    import shutil
+
+    settings = {"rows": rows, "batches": batches, "seed": 20240101}
+    marker = project.raw_dir / GENERATOR_SETTINGS
+    existing = list_batches(project.raw_dir)
+    if existing and marker.is_file() and json.loads(marker.read_text(encoding="utf-8")) == settings:
+        progress.step(f"raw extracts already in {project.raw_dir} ({len(existing)} batches, {rows} certificates)")
+        return existing
+    progress.step(f"generating raw extracts: {rows} certificates, {batches} change batches -> {project.raw_dir}")
+    if project.raw_dir.exists():
+        shutil.rmtree(project.raw_dir)
+    with progress.timer("generate"):
+        generate(project.raw_dir, rows=rows, batches=batches, seed=settings["seed"])
+    marker.write_text(json.dumps(settings) + "\n", encoding="utf-8")
+    return list_batches(project.raw_dir)

@@ -11,18 +11,24 @@ import csv
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
 from dataprodukt.core.errors import UserError
-from dataprodukt.core.warehouse import Warehouse
+from dataprodukt.core.provenance import now
+from dataprodukt.core.warehouse import Table, Warehouse
 
 RAW_SCHEMA = "raw"
-LOAD_LOG = "lastelogg"
+# one row per batch recorded in history: its content fingerprint, so a batch is never replayed with other content
+LOAD_LOG = Table(
+    RAW_SCHEMA,
+    "lastelogg",
+    (("batch", "text"), ("fingerprint", "text"), ("row_counts", "text"), ("loaded_at", "text")),
+    key=("batch",),
+)
 # the batch now in the raw tables, so a history run that refuses it can name it (macro history_guard_batch)
-CURRENT_BATCH = "siste_innlasting"
+CURRENT_BATCH = Table(RAW_SCHEMA, "siste_innlasting", (("batch", "text"), ("lastet", "text")))
 
 
 @dataclass(frozen=True)
@@ -35,10 +41,10 @@ class RawTable:
     yaml_path: str
 
 
-def declared_raw_tables(manifest: dict[str, Any]) -> dict[str, RawTable]:
-    """The source tables in the raw schema, from the parsed manifest (the YAML is the contract)."""
+def declared_raw_tables(sources: dict[str, dict[str, Any]]) -> dict[str, RawTable]:
+    """The source tables in the raw schema, from the parsed manifest's sources (the YAML is the contract)."""
     tables = {}
-    for source in manifest.get("sources", {}).values():
+    for source in sources.values():
         if str(source.get("schema", "")).lower() != RAW_SCHEMA:
             continue
         columns = tuple(str(name).upper() for name in source.get("columns", {}))
@@ -92,15 +98,7 @@ def fingerprint(files: dict[str, tuple[Path, list[str]]]) -> str:
 
 def loaded_batches(warehouse: Warehouse) -> dict[str, str]:
     """batch name -> content fingerprint, for the batches already loaded into this warehouse."""
-    warehouse.execute(f"create schema if not exists {RAW_SCHEMA}")
-    text = warehouse.text_type
-    warehouse.execute(
-        f"create table if not exists {RAW_SCHEMA}.{LOAD_LOG} "
-        f"(batch {text}(40), fingerprint {text}(64), row_counts {text}(2000), loaded_at {text}(40))"
-    )
-    return {
-        str(batch): str(fp) for batch, fp in warehouse.query(f"select batch, fingerprint from {RAW_SCHEMA}.{LOAD_LOG}")
-    }
+    return {str(row["batch"]): str(row["fingerprint"]) for row in warehouse.select(LOAD_LOG)}
 
 
 @dataclass(frozen=True)
@@ -150,19 +148,17 @@ def prepare_batches(folders: list[Path], tables: dict[str, RawTable], done: dict
 def load(warehouse: Warehouse, batch: Batch) -> dict[str, int]:
     """Replace the raw tables with the batch's files, all or nothing, and note which batch is now in them."""
     rows = warehouse.replace_tables(RAW_SCHEMA, dict(batch.files.items()))
-    stamp = datetime.now(UTC).isoformat(timespec="microseconds")
-    warehouse.execute(
-        f"create table if not exists {RAW_SCHEMA}.{CURRENT_BATCH} (batch varchar(40), lastet varchar(40))"
-    )
-    warehouse.execute(f"delete from {RAW_SCHEMA}.{CURRENT_BATCH}")
-    warehouse.execute(f"insert into {RAW_SCHEMA}.{CURRENT_BATCH} values ('{batch.name}', '{stamp}')")
+    stamp = now().isoformat(timespec="microseconds")
+    warehouse.replace_rows(CURRENT_BATCH, [{"batch": batch.name, "lastet": stamp}])
     return rows
 
 
 def record(warehouse: Warehouse, batch: Batch, rows: dict[str, int]) -> None:
     """Log the batch as loaded. Called only after its history run succeeded, so a crash in between replays it."""
-    stamp = datetime.now(UTC).isoformat(timespec="seconds")
-    counts = json.dumps(rows, sort_keys=True)
-    warehouse.execute(
-        f"insert into {RAW_SCHEMA}.{LOAD_LOG} values ('{batch.name}', '{batch.digest}', '{counts}', '{stamp}')"
-    )
+    row = {
+        "batch": batch.name,
+        "fingerprint": batch.digest,
+        "row_counts": json.dumps(rows, sort_keys=True),
+        "loaded_at": now().isoformat(timespec="seconds"),
+    }
+    warehouse.insert(LOAD_LOG, [row])

@@ -27,52 +27,18 @@ class Content:
     checksum: str
 
 
-def quote(kind: str, *parts: str) -> str:
-    if kind == "bigquery":
-        return ".".join(f"`{part}`" for part in parts)
-    return ".".join('"' + part.replace('"', '""') + '"' for part in parts)
-
-
 def read_query(warehouse: Warehouse, sql: str) -> Content:
     """Rows of a query as an Arrow table, with their count and an order-independent checksum."""
-    import pyarrow as pa
-
-    if warehouse.kind == "duckdb":
-        table = warehouse.connection.sql(sql).to_arrow_table()  # type: ignore[attr-defined]
-    elif warehouse.kind == "bigquery":
-        table = warehouse.arrow(sql)  # type: ignore[attr-defined]
-    else:
-        connection = getattr(warehouse, "connection", None)
-        if connection is None:
-            raise UserError(
-                f"exporting from {warehouse.kind} is not supported: export from DuckDB, PostgreSQL or BigQuery"
-            )
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
-            names = [column[0] for column in cursor.description]
-            rows = cursor.fetchall()
-        connection.commit()
-        table = pa.table({name: pa.array([row[i] for row in rows]) for i, name in enumerate(names)})
+    table = warehouse.arrow(sql)
     return Content(table, table.num_rows, content_checksum(table))
 
 
-def relation_columns(warehouse: Warehouse, schema: str, name: str) -> list[str]:
-    """A relation's column names in order; empty when it does not exist."""
-    if warehouse.kind == "bigquery":  # a dataset's INFORMATION_SCHEMA needs the dataset named: ask the API
-        return list(warehouse.columns(schema, name))  # type: ignore[attr-defined]
-    rows = warehouse.query(
-        "select column_name from information_schema.columns "
-        f"where table_schema = '{schema}' and table_name = '{name}' order by ordinal_position"
-    )
-    return [str(column) for (column,) in rows]
-
-
 def read_relation(warehouse: Warehouse, schema: str, name: str) -> Content:
-    columns = relation_columns(warehouse, schema, name)
+    columns = warehouse.relation_columns(schema, name)
     if not columns:
         raise UserError(f"relation {schema}.{name} does not exist: run `dataprodukt run` (or dbt build) first")
     order = ", ".join(str(position) for position in range(1, len(columns) + 1))
-    return read_query(warehouse, f"select * from {quote(warehouse.kind, schema, name)} order by {order}")
+    return read_query(warehouse, f"select * from {warehouse.quote(schema, name)} order by {order}")
 
 
 def _canonical(value: object) -> str:

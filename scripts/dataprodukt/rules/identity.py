@@ -1,12 +1,12 @@
-"""The identity of each published dataset, derived from dbt's manifest and never typed twice.
+"""The identity of each published dataset, as dbt computed it: read from the manifest, never recomputed.
 
-A published model lives in a data-state folder (models/<state>/); its identity is product short name +
-data state + short description + period(s) + version. Everything here is derived:
-- state: from the folder; assessment: from the state (DOMAIN.md §2);
-- description: the model name with ``_`` written as ``-``, unless ``meta.short_description`` says otherwise;
-- product and periods: ``meta.product``/``meta.period_from``/``meta.period_to``, which dbt_project.yml sets for
-  every model from the vars ``product``/``period_from``/``period_to`` (so ``--vars`` on a scheduled run wins);
-- version: the dbt model version.
+A published model lives in a data-state folder (models/<state>/, see ``naming.DATA_STATES``) and is built by
+the ``published_table`` materialization. Its identity is product short name + data state + short description +
+period(s) + version:
+- the SSB name (``<description>_p<FROM>[_p<TO>]_v<N>``) and the product are computed once, by dbt, when it names
+  the relation (macros/naming/generate_alias_name.sql), and stored in the node's ``meta`` as ``dataset_stem`` and
+  ``product``; the description, periods and version are read back from that name;
+- the data state, its assessment and storage folder follow from the model's folder.
 """
 
 from __future__ import annotations
@@ -15,15 +15,11 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from dataprodukt.rules.naming import dataset_stem
+from dataprodukt.core.errors import UserError
+from dataprodukt.rules.naming import DATA_STATES, DataState, parse_dataset_name
 
-# models/<folder> -> (Datadoc dataset_state, assessment, SSB storage folder)
-STATES: dict[str, tuple[str, str, str]] = {
-    "inndata": ("INPUT_DATA", "PROTECTED", "inndata"),
-    "klargjorte_data": ("PROCESSED_DATA", "PROTECTED", "klargjorte-data"),
-    "statistikk": ("STATISTICS", "PROTECTED", "statistikk"),
-    "utdata": ("OUTPUT_DATA", "OPEN", "utdata"),
-}
+# models/<folder> -> its data state
+STATES: dict[str, DataState] = {state.models_folder: state for state in DATA_STATES}
 
 
 @dataclass(frozen=True)
@@ -36,37 +32,37 @@ class Dataset:
     latest_version: int | None
     folder: str
     product: str
+    stem: str
     description: str
     period_from: str
     period_to: str | None
     node: dict[str, Any]
 
     @property
+    def state(self) -> DataState:
+        return STATES[self.folder]
+
+    @property
     def dataset_state(self) -> str:
-        return STATES[self.folder][0]
+        return self.state.dataset_state
 
     @property
     def assessment(self) -> str:
-        return STATES[self.folder][1]
+        return self.state.assessment
 
     @property
     def storage_folder(self) -> str:
-        return STATES[self.folder][2]
-
-    @property
-    def stem(self) -> str:
-        """``<description>_p<FROM>[_p<TO>]_v<N>``."""
-        return dataset_stem(self.description, self.period_from, self.period_to, self.version)
+        return self.state.folder
 
     @property
     def latest_stem(self) -> str:
         """The unversioned name the newest stable version is also reachable under."""
-        return dataset_stem(self.description, self.period_from, self.period_to, None)
+        return self.stem.rsplit("_v", 1)[0] if self.version is not None else self.stem
 
     @property
     def partition_by(self) -> str | None:
         """The column ``meta.storage_partition_by`` names: the export is then hive-partitioned by it."""
-        meta = {**(self.node.get("config", {}).get("meta") or {}), **(self.node.get("meta") or {})}
+        meta = node_meta(self.node)
         return str(meta["storage_partition_by"]) if meta.get("storage_partition_by") else None
 
     @property
@@ -96,36 +92,60 @@ class Dataset:
         )
 
 
+def node_meta(node: dict[str, Any]) -> dict[str, Any]:
+    """A node's meta: its config's, with the node's own (older manifests) over it."""
+    return {**(node.get("config", {}).get("meta") or {}), **(node.get("meta") or {})}
+
+
 def model_folder(node: dict[str, Any]) -> str:
     parts = PurePosixPath(str(node.get("original_file_path", ""))).parts
     return parts[1] if len(parts) > 2 and parts[0] == "models" else ""
 
 
+def dataset(unique_id: str, node: dict[str, Any]) -> Dataset:
+    """The dataset a published model version is, from what dbt stored when it named the relation."""
+    meta = node_meta(node)
+    where = f"{node['name']} ({node.get('original_file_path')})"
+    stem, product = str(meta.get("dataset_stem") or ""), str(meta.get("product") or "")
+    if not stem or not product:
+        raise UserError(
+            f"published model {where} has no dataset name in the manifest (meta.dataset_stem and meta.product, set "
+            "by macros/naming/generate_alias_name.sql): give it versions in its YAML and run `dbt parse` again"
+        )
+    name, problems = parse_dataset_name(stem)
+    if name is None:
+        raise UserError(f"published model {where}: {'; '.join(map(str, problems))}")
+    version = node.get("version")
+    latest = node.get("latest_version")
+    return Dataset(
+        unique_id=unique_id,
+        model=str(node["name"]),
+        version=int(version) if version is not None else None,
+        latest_version=int(latest) if latest is not None else None,
+        folder=model_folder(node),
+        product=product,
+        stem=stem,
+        description=name.description,
+        period_from=name.periods[0].text,
+        period_to=name.periods[-1].text if len(name.periods) > 1 else None,
+        node=node,
+    )
+
+
+def is_published(node: dict[str, Any], project: str) -> bool:
+    """A model version of the project in a data-state folder: a published dataset."""
+    return (
+        node.get("resource_type") == "model"
+        and node.get("package_name") == project
+        and model_folder(node) in STATES
+        and node.get("version") is not None
+    )
+
+
 def published_datasets(manifest: dict[str, Any]) -> list[Dataset]:
     """Every model version in a data-state folder of the manifest's own project, in a stable order."""
     project = str(manifest.get("metadata", {}).get("project_name", ""))
-    datasets = []
-    for unique_id, node in manifest.get("nodes", {}).items():
-        if node.get("resource_type") != "model" or node.get("package_name") != project:
-            continue
-        folder = model_folder(node)
-        if folder not in STATES:
-            continue
-        meta = {**(node.get("config", {}).get("meta") or {}), **(node.get("meta") or {})}
-        version = node.get("version")
-        latest = node.get("latest_version")
-        datasets.append(
-            Dataset(
-                unique_id=unique_id,
-                model=str(node["name"]),
-                version=int(version) if version is not None else None,
-                latest_version=int(latest) if latest is not None else None,
-                folder=folder,
-                product=str(meta.get("product") or project),
-                description=str(meta.get("short_description") or str(node["name"]).replace("_", "-")),
-                period_from=str(meta.get("period_from") or ""),
-                period_to=str(meta.get("period_to") or "") or None,
-                node=node,
-            )
-        )
-    return sorted(datasets, key=lambda dataset: (dataset.folder, dataset.model, dataset.version or 0))
+    datasets = [
+        dataset(unique_id, node) for unique_id, node in manifest.get("nodes", {}).items() if is_published(node, project)
+    ]
+    return sorted(datasets, key=lambda found: (found.folder, found.model, found.version or 0))

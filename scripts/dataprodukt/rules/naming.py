@@ -102,22 +102,33 @@ def _bounds(form: str, match: re.Match[str], text: str) -> tuple[date, date]:
     return date(year, first_month, 1), date(year, last_month, calendar.monthrange(year, last_month)[1])
 
 
-def dataset_stem(description: str, period_from: str, period_to: str | None, version: int | None) -> str:
-    """The file-name stem: ``<description>_p<FROM>[_p<TO>][_v<N>]`` (no version = the latest alias)."""
-    stem = f"{description}_p{period_from}"
-    if period_to and period_to != period_from:
-        stem += f"_p{period_to}"
-    if version is not None:
-        stem += f"_v{version}"
-    return stem
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Validation of storage paths and file names against the standard.
 # ---------------------------------------------------------------------------------------------------------------
 
-# storage folder of each data state (level 2 below the product)
-STATE_FOLDERS = ("inndata", "klargjorte-data", "statistikk", "utdata")
+
+@dataclass(frozen=True)
+class DataState:
+    """A data state of the standard: its storage folder (level 2 below the product), its Datadoc name and the
+    assessment that follows from it. The models folder of a data state is the storage folder with ``_``."""
+
+    folder: str
+    dataset_state: str
+    assessment: str
+
+    @property
+    def models_folder(self) -> str:
+        return self.folder.replace("-", "_")
+
+
+# The data states that are published, in the order data flows (kildedata, source data, is not named).
+DATA_STATES = (
+    DataState("inndata", "INPUT_DATA", "PROTECTED"),
+    DataState("klargjorte-data", "PROCESSED_DATA", "PROTECTED"),
+    DataState("statistikk", "STATISTICS", "PROTECTED"),
+    DataState("utdata", "OUTPUT_DATA", "OPEN"),
+)
+STATE_FOLDERS = tuple(state.folder for state in DATA_STATES)
 # top-level folders the standard allows beside the products; their contents are free (characters still apply)
 FREE_TOP_FOLDERS = ("temp", "oppdrag")
 ALLOWED = re.compile(r"^[A-Za-z0-9_-]+$")

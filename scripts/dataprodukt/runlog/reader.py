@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dataprodukt.core.warehouse import Warehouse
-from dataprodukt.runlog.writer import FRESHNESS, INVOCATIONS, NODES, RUNS, SCHEMA, TABLES
+from dataprodukt.runlog.writer import FRESHNESS, INVOCATIONS, NODES, RUNS
 
 FAILED = {"error", "fail", "runtime error"}
 # invocations whose node timings are real run times (docs generate only compiles)
@@ -56,49 +56,41 @@ def rows_of(node: dict[str, Any]) -> int | None:
 
 
 def has_log(warehouse: Warehouse) -> bool:
-    if warehouse.kind in {"duckdb", "postgres"}:
-        found = warehouse.query(
-            f"select count(*) from information_schema.tables where table_schema = '{SCHEMA}' and table_name = '{RUNS}'"
-        )
-        return bool(found and found[0][0])
-    try:
-        warehouse.query(f"select 1 from {SCHEMA}.{RUNS} limit 1")
-    except Exception:
-        return False
-    return True
+    return bool(warehouse.relation_columns(RUNS.schema, RUNS.name))
 
 
 def last_runs(warehouse: Warehouse, limit: int = 10, command: str | None = None) -> list[Run]:
     """The newest runs first, each with its node and freshness results (empty when nothing is logged)."""
     if not has_log(warehouse):
         return []
-    where = f"where command = '{command}'" if command else ""
+
+    def table(spec: Any) -> str:
+        return str(warehouse.quote(spec.schema, spec.name))
+
+    where = f"where command = {warehouse.text_literal(command)}" if command else ""
     rows = warehouse.query(
         "select run_id, command, target, started_at, duration_seconds, status, error, git_commit "
-        f"from {SCHEMA}.{RUNS} {where} order by started_at desc limit {int(limit)}"
+        f"from {table(RUNS)} {where} order by started_at desc limit {int(limit)}"
     )
     runs = [Run(*row) for row in rows]
     if not runs:
         return runs
-    ids = ", ".join("'" + run.run_id.replace("'", "''") + "'" for run in runs)
+    ids = ", ".join(warehouse.text_literal(run.run_id) for run in runs)
     by_id = {run.run_id: run for run in runs}
-    node_columns = list(TABLES[NODES])
     commands = {
         str(invocation_id): str(text)
         for invocation_id, text in warehouse.query(
-            f"select invocation_id, command from {SCHEMA}.{INVOCATIONS} where run_id in ({ids})"
+            f"select invocation_id, command from {table(INVOCATIONS)} where run_id in ({ids})"
         )
     }
     for row in warehouse.query(
-        f"select {', '.join(node_columns)} from {SCHEMA}.{NODES} where run_id in ({ids}) order by started_at"
+        f"select {', '.join(NODES.names)} from {table(NODES)} where run_id in ({ids}) order by started_at"
     ):
-        node = dict(zip(node_columns, row, strict=True))
+        node = dict(zip(NODES.names, row, strict=True))
         node["command"] = commands.get(str(node["invocation_id"]), "")
         by_id[node["run_id"]].nodes.append(node)
-    freshness_columns = list(TABLES[FRESHNESS])
-    freshness_sql = f"select {', '.join(freshness_columns)} from {SCHEMA}.{FRESHNESS} where run_id in ({ids})"
-    for row in warehouse.query(freshness_sql):
-        result = dict(zip(freshness_columns, row, strict=True))
+    for row in warehouse.query(f"select {', '.join(FRESHNESS.names)} from {table(FRESHNESS)} where run_id in ({ids})"):
+        result = dict(zip(FRESHNESS.names, row, strict=True))
         by_id[result["run_id"]].freshness.append(result)
     return runs
 

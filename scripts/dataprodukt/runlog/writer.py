@@ -11,87 +11,89 @@ each invocation's artifacts as they were written (``DbtSession.invocations``) an
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 import uuid
 from collections.abc import Sequence, Set
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from dataprodukt.core.dbt_session import DbtSession, Invocation
-from dataprodukt.core.errors import UserError
-from dataprodukt.core.project import Project
-from dataprodukt.core.warehouse import Warehouse, connected
+from dataprodukt.core.context import RunContext
+from dataprodukt.core.dbt_session import Invocation
+from dataprodukt.core.provenance import git_commit, now
+from dataprodukt.core.warehouse import Table, Warehouse
 from dataprodukt.runlog.results import freshness_results, node_results
 
 SCHEMA = "drift"
-RUNS = "kjoringer"
-INVOCATIONS = "dbt_kall"
-NODES = "noderesultater"
-FRESHNESS = "kildeferskhet"
-
-# column -> portable type; the DDL per engine comes from TYPES
-TABLES: dict[str, dict[str, str]] = {
-    RUNS: {
-        "run_id": "text",
-        "command": "text",
-        "target": "text",
-        "started_at": "timestamp",
-        "ended_at": "timestamp",
-        "duration_seconds": "float",
-        "status": "text",
-        "error": "text",
-        "git_commit": "text",
-        "dbt_version": "text",
-    },
-    INVOCATIONS: {
-        "run_id": "text",
-        "invocation_id": "text",
-        "command": "text",
-        "started_at": "timestamp",
-        "ended_at": "timestamp",
-        "duration_seconds": "float",
-        "status": "text",
-    },
-    NODES: {
-        "run_id": "text",
-        "invocation_id": "text",
-        "unique_id": "text",
-        "name": "text",
-        "resource_type": "text",
-        "relation_name": "text",
-        "status": "text",
-        "message": "text",
-        "started_at": "timestamp",
-        "ended_at": "timestamp",
-        "duration_seconds": "float",
-        "rows_affected": "int",
-        "table_rows": "int",
-        "bytes_processed": "int",
-        "bytes_billed": "int",
-    },
-    FRESHNESS: {
-        "run_id": "text",
-        "invocation_id": "text",
-        "unique_id": "text",
-        "source_name": "text",
-        "table_name": "text",
-        "status": "text",
-        "max_loaded_at": "timestamp",
-        "snapshotted_at": "timestamp",
-        "age_seconds": "float",
-        "warn_after": "text",
-        "error_after": "text",
-        "message": "text",
-    },
-}
-TYPES: dict[str, dict[str, str]] = {
-    "duckdb": {"text": "varchar", "int": "bigint", "float": "double", "timestamp": "timestamp"},
-    "postgres": {"text": "text", "int": "bigint", "float": "double precision", "timestamp": "timestamp"},
-    "bigquery": {"text": "string", "int": "int64", "float": "float64", "timestamp": "timestamp"},
-}
+RUNS = Table(
+    SCHEMA,
+    "kjoringer",
+    (
+        ("run_id", "text"),
+        ("command", "text"),
+        ("target", "text"),
+        ("started_at", "timestamp"),
+        ("ended_at", "timestamp"),
+        ("duration_seconds", "float"),
+        ("status", "text"),
+        ("error", "text"),
+        ("git_commit", "text"),
+        ("dbt_version", "text"),
+    ),
+)
+INVOCATIONS = Table(
+    SCHEMA,
+    "dbt_kall",
+    (
+        ("run_id", "text"),
+        ("invocation_id", "text"),
+        ("command", "text"),
+        ("started_at", "timestamp"),
+        ("ended_at", "timestamp"),
+        ("duration_seconds", "float"),
+        ("status", "text"),
+    ),
+)
+NODES = Table(
+    SCHEMA,
+    "noderesultater",
+    (
+        ("run_id", "text"),
+        ("invocation_id", "text"),
+        ("unique_id", "text"),
+        ("name", "text"),
+        ("resource_type", "text"),
+        ("relation_name", "text"),
+        ("status", "text"),
+        ("message", "text"),
+        ("started_at", "timestamp"),
+        ("ended_at", "timestamp"),
+        ("duration_seconds", "float"),
+        ("rows_affected", "int"),
+        ("table_rows", "int"),
+        ("bytes_processed", "int"),
+        ("bytes_billed", "int"),
+    ),
+)
+FRESHNESS = Table(
+    SCHEMA,
+    "kildeferskhet",
+    (
+        ("run_id", "text"),
+        ("invocation_id", "text"),
+        ("unique_id", "text"),
+        ("source_name", "text"),
+        ("table_name", "text"),
+        ("status", "text"),
+        ("max_loaded_at", "timestamp"),
+        ("snapshotted_at", "timestamp"),
+        ("age_seconds", "float"),
+        ("warn_after", "text"),
+        ("error_after", "text"),
+        ("message", "text"),
+    ),
+)
+TABLES = (RUNS, INVOCATIONS, NODES, FRESHNESS)
 # nodes whose table is counted after the run when the adapter reports no rows (DuckDB reports none)
 COUNTED = {"seed", "snapshot", "model"}
 
@@ -112,63 +114,20 @@ def new_run_id() -> str:
     return str(uuid.uuid4())
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def git_commit(project: Project) -> str | None:
-    """The commit the project is at, with ``-dirty`` when files differ from it; None outside git."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=project.root, capture_output=True, text=True, timeout=10, check=False
-        )
-        if head.returncode != 0:
-            return None
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=project.root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return head.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
-
-
-def check_freshness(project: Project, session: DbtSession) -> None:
-    """Run ``dbt source freshness`` through the session; stale sources are recorded, never fatal to the job.
-
-    The command rewrites target/manifest.json without compiled SQL; the build's manifest is put back, so the
-    checks, the export and the publication read what was built.
-    """
-    manifest = project.target_dir / "manifest.json"
-    built = manifest.read_bytes() if manifest.is_file() else None
-    try:
-        session.invoke(["source", "freshness"])
-    except UserError as error:
-        # a source past error_after fails the command; the run log and `dataprodukt status` show which one
-        print(f"dataprodukt: source freshness: {error}", file=sys.stderr)
-    finally:
-        if built is not None:
-            manifest.write_bytes(built)
-
-
 def record_run(
-    project: Project,
-    session: DbtSession,
+    context: RunContext,
     *,
     command: str,
     started_at: datetime,
     run_id: str | None = None,
     error: BaseException | str | None = None,
 ) -> str | None:
-    """Append this run and every dbt invocation of the session to the run log; return the run id.
+    """Append this run and every dbt invocation of its session to the run log; return the run id.
 
     Called from a ``finally`` so a failed run is recorded too. A run log that can't be written is reported on
     stderr and never hides the job's own outcome: the result is None then.
     """
+    project = context.project
     record = RunRecord(
         run_id=run_id or new_run_id(),
         command=command,
@@ -178,9 +137,7 @@ def record_run(
         error=_error_text(error),
     )
     try:
-        views = _views(project)
-        with connected(project) as warehouse:
-            write(warehouse, record, session.invocations, git_commit(project), views)
+        write(context.warehouse, record, context.session.invocations, git_commit(project.root), _views(context))
     except Exception as failure:  # the job's result matters more than its log
         print(
             f"dataprodukt: the run log could not be written to {project.target} ({SCHEMA}): {failure}",
@@ -190,12 +147,11 @@ def record_run(
     return record.run_id
 
 
-def _views(project: Project) -> set[str]:
+def _views(context: RunContext) -> set[str]:
     """Nodes materialized as views or ephemeral (never counted: a count would run their whole query)."""
-    path = project.target_dir / "manifest.json"
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        manifest = context.manifest
+    except Exception:  # a run that failed before dbt wrote its manifest: nothing to count
         return set()
     return {
         unique_id
@@ -213,21 +169,6 @@ def _error_text(error: BaseException | str | None) -> str | None:
     return text.splitlines()[0][:2000]
 
 
-def ensure_tables(warehouse: Warehouse) -> None:
-    types = TYPES.get(warehouse.kind, TYPES["postgres"])
-    options = ""
-    # BigQueryWarehouse keeps the profile's location itself; other warehouses have none
-    credentials = getattr(warehouse, "credentials", None)
-    location = getattr(warehouse, "location", None) or getattr(credentials, "location", None)
-    if warehouse.kind == "bigquery" and location:
-        # beside the product's datasets: BigQuery can't count a table from a query located elsewhere
-        options = f" options (location = '{location}')"
-    warehouse.execute(f"create schema if not exists {SCHEMA}{options}")
-    for table, columns in TABLES.items():
-        ddl = ", ".join(f"{name} {types[kind]}" for name, kind in columns.items())
-        warehouse.execute(f"create table if not exists {SCHEMA}.{table} ({ddl})")
-
-
 def write(
     warehouse: Warehouse,
     record: RunRecord,
@@ -236,7 +177,6 @@ def write(
     views: Set[str] = frozenset(),
 ) -> None:
     """Insert the run, its invocations, node results and freshness results."""
-    ensure_tables(warehouse)
     dbt_version = _dbt_version()
     failed = any(not invocation.success for invocation in invocations if _counts_as_failure(invocation))
     status = "error" if record.error or failed else "success"
@@ -277,10 +217,10 @@ def write(
         "git_commit": commit,
         "dbt_version": dbt_version,
     }
-    insert(warehouse, RUNS, [run_row])
-    insert(warehouse, INVOCATIONS, invocation_rows)
-    insert(warehouse, NODES, node_rows)
-    insert(warehouse, FRESHNESS, freshness_rows)
+    warehouse.insert(RUNS, [run_row])
+    warehouse.insert(INVOCATIONS, invocation_rows)
+    warehouse.insert(NODES, node_rows)
+    warehouse.insert(FRESHNESS, freshness_rows)
 
 
 def _counts_as_failure(invocation: Invocation) -> bool:
@@ -313,30 +253,3 @@ def _count_rows(warehouse: Warehouse, rows: list[dict[str, Any]], views: Set[str
             except Exception:  # a view that can't be counted cheaply, a dropped table: leave it empty
                 counted[relation] = None
         row["table_rows"] = counted[relation]
-
-
-def literal(value: Any, kind: str) -> str:
-    """A SQL literal for a value (the warehouse protocol takes plain SQL)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, datetime):
-        stamp = value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-        return f"timestamp '{stamp}'"
-    text = str(value)
-    if kind == "bigquery":
-        return "'" + text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'"
-    return "'" + text.replace("'", "''") + "'"
-
-
-def insert(warehouse: Warehouse, table: str, rows: Sequence[dict[str, Any]], batch: int = 500) -> None:
-    columns = list(TABLES[table])
-    for start in range(0, len(rows), batch):
-        values = ",\n".join(
-            "(" + ", ".join(literal(row.get(column), warehouse.kind) for column in columns) + ")"
-            for row in rows[start : start + batch]
-        )
-        warehouse.execute(f"insert into {SCHEMA}.{table} ({', '.join(columns)}) values\n{values}")
