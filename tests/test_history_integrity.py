@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.history import SM_HEADER, load, sm, write_batches
 from tests.support import postgres
+from tests.support.history import SM_HEADER, load, sm, write_batches
 
 ENGINES = [pytest.param("duckdb", id="duckdb"), pytest.param("postgres", id="postgres", marks=pytest.mark.postgres)]
 HISTORY = "historikk.hist_sykmelding__sykmeldinger"

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import clean_env, run_cli
-from tests.support.history import assert_history, query
 from tests.support import postgres
+from tests.support.history import assert_history, query
 
 ENGINES = [pytest.param("duckdb", id="duckdb"), pytest.param("postgres", id="postgres", marks=pytest.mark.postgres)]
 HISTORIES = ("hist_sykmelding__sykmeldinger", "hist_aareg__arbeidsforhold", "hist_enhetsregisteret__virksomheter")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dataprodukt.rules.naming import period_bounds, validate_file_name, validate_path, warehouse_identifier
+from dataprodukt.rules.naming_standard import period_bounds, validate_file_name, validate_path, warehouse_identifier
 from tests.conftest import run_cli
 
 SEED = Path("/work/shared/seeds/ssb-naming-standard.md")

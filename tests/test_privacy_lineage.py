@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from dataprodukt.rules.personal_data import NOT_PERSONAL, PERSONAL, PSEUDONYMISED, trace
+from dataprodukt.rules.column_origin import NOT_PERSONAL, PERSONAL, PSEUDONYMISED
+from dataprodukt.rules.personal_data import trace
 
 PAD_I, PAD_O = "36" * 64, "5c" * 64
 QUOTES = {"duckdb": '"', "postgres": '"', "bigquery": "`"}

@@ -163,7 +163,7 @@ def test_bigquery_form_computes_the_same_hmac(project_copy: Path) -> None:
     translated to DuckDB and run; the guard must also recognise its shape as pseudonymisation."""
     import sqlglot
 
-    from dataprodukt.rules.personal_data import HASHES, _is_pseudonymisation
+    from dataprodukt.rules.column_origin import HASHES, _is_pseudonymisation
     from tests.test_suppression import compile_inline
 
     key = KEYS[1].encode("utf-8").ljust(64, b"\0")

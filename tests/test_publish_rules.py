@@ -18,7 +18,7 @@ from dataprodukt.publish.latest import latest_target as _latest_target
 from dataprodukt.publish.publication import Outcome, _report_drift
 from dataprodukt.publish.register import Record
 from dataprodukt.rules.identity import Dataset
-from dataprodukt.rules.naming import validate_path
+from dataprodukt.rules.naming_standard import validate_path
 
 
 def manifest() -> dict[str, Any]:
@@ -59,7 +59,8 @@ def test_code_fingerprint_follows_upstream_code() -> None:
 def dataset(version: int, latest: int | None) -> Dataset:
     node = {"schema": "p_statistikk", "alias": f"pub_p2024_v{version}", "name": "pub"}
     stem = f"pub_p2024_v{version}"
-    return Dataset(f"model.p.pub.v{version}", "pub", version, latest, "statistikk", "p", stem, "pub", "2024", None, node)
+    parts = ("statistikk", "p", stem, "pub", "2024", None, node)
+    return Dataset(f"model.p.pub.v{version}", "pub", version, latest, *parts)
 
 
 def record(version: int) -> Record:

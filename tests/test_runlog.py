@@ -13,8 +13,8 @@ import pytest
 from dataprodukt.commands.status import table
 from dataprodukt.runlog.results import node_results
 from tests.conftest import clean_env, run_cli
-from tests.support.runlog_job import run_job
 from tests.support.relations import relation_name
+from tests.support.runlog_job import run_job
 
 FAILING_MODEL = "-- planted: reads a table that does not exist\nselect * from raw.finnes_ikke\n"
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from dataprodukt.rules.schedule import main as schedule_main
+from dataprodukt.cli import main as cli_main
 from dataprodukt.rules.schedule import previous_month, previous_quarter, previous_year
 from tests.conftest import REPO, clean_env
 
@@ -158,11 +158,11 @@ def test_other_periods(rule: Any, today: date, period: str) -> None:
 
 
 def test_the_schedule_command(capsys: pytest.CaptureFixture[str]) -> None:
-    assert schedule_main(["previous-quarter", "--date", "2025-04-05", "--vars"]) == 0
+    assert cli_main(["period", "previous-quarter", "--date", "2025-04-05", "--vars"]) == 0
     assert capsys.readouterr().out.strip() == "{period_from: '2025-Q1', period_to: '2025-Q1'}"
-    assert schedule_main(["--period", "2024-Q2"]) == 0
+    assert cli_main(["period", "--period", "2024-Q2"]) == 0
     assert capsys.readouterr().out.strip() == "2024-Q2"
-    assert schedule_main(["--period", "2024-Q5", "--vars"]) == 2
+    assert cli_main(["period", "--period", "2024-Q5", "--vars"]) == 2
     assert "a quarter is numbered Q1-Q4" in capsys.readouterr().err
 
 

@@ -20,7 +20,7 @@ from dataprodukt.core.storage import Storage
 from dataprodukt.datadoc.types import column_kind, datadoc_type
 from dataprodukt.publish.register import Record
 from dataprodukt.rules.identity import Dataset, node_meta
-from dataprodukt.rules.naming import DATA_STATES
+from dataprodukt.rules.naming_standard import DATA_STATES
 
 TEMPLATE = "catalog_site.html"
 DATA_MARK = "/*KATALOG_DATA*/"

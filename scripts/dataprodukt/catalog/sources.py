@@ -17,7 +17,7 @@ from typing import Any
 
 from dataprodukt.core.storage import Storage
 from dataprodukt.publish.register import Record, stored_records
-from dataprodukt.rules.naming import SIBLING, parse_dataset_name
+from dataprodukt.rules.naming_standard import SIBLING, parse_dataset_name
 
 DOC_SUFFIX = "__DOC.json"
 

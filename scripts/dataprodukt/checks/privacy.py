@@ -17,8 +17,9 @@ from typing import Any
 from dataprodukt.checks import CheckContext, Violation
 from dataprodukt.core.context import RunContext
 from dataprodukt.core.errors import UserError
+from dataprodukt.rules.column_origin import CLASSES, NOT_PERSONAL, RANK
 from dataprodukt.rules.identity import STATES
-from dataprodukt.rules.personal_data import CLASSES, META_KEY, NOT_PERSONAL, RANK, trace
+from dataprodukt.rules.personal_data import META_KEY, trace
 
 NAME = "privacy"
 

@@ -190,11 +190,10 @@ class _WarehouseColumns:
 
     def get(self, source: dict[str, Any], label: str) -> tuple[str, ...]:
         from dataprodukt.core.warehouse import connected
-        from dataprodukt.load.raw_tables import table_columns
 
         try:
             with connected(self.context.project) as warehouse:
-                columns = tuple(name for name, _type in table_columns(warehouse, source["schema"], source["name"]))
+                columns = tuple(name for name, _type in warehouse.relation_columns(source["schema"], source["name"]))
         except Exception as error:  # the warehouse is only a second opinion: unreachable means "unknown"
             reason = " ".join(str(error).split())[:200]
             self.context.notes.append(

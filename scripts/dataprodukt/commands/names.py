@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from dataprodukt import commands
-from dataprodukt.rules.naming import SIBLING, NameViolation, split_extension, validate_path
+from dataprodukt.rules.naming_standard import SIBLING, NameViolation, split_extension, validate_path
 
 VERSIONED = re.compile(r"_v(0|[1-9]\d*)$")
 

@@ -11,7 +11,7 @@ import argparse
 from datetime import date
 from typing import Any
 
-from dataprodukt.rules.naming import parse_period
+from dataprodukt.rules.naming_standard import parse_period
 from dataprodukt.rules.schedule import PERIODS, dbt_vars
 
 

@@ -14,9 +14,8 @@ import yaml
 
 from dataprodukt import commands
 from dataprodukt.core.errors import UserError
-from dataprodukt.core.warehouse import connect
+from dataprodukt.core.warehouse import connected
 from dataprodukt.load.loader import RAW_SCHEMA
-from dataprodukt.load.raw_tables import list_tables, sample_values, table_columns
 from dataprodukt.load.staging_model import (
     Column,
     doc_names,
@@ -31,8 +30,6 @@ from dataprodukt.load.staging_model import (
     source_entry,
     sources_file,
 )
-
-SUPPORTED = ("duckdb", "postgres")
 
 
 def register(verbs: Any) -> None:
@@ -72,32 +69,19 @@ class Outcome:
 
 def read_table(project: Any, schema: str, source: str, table: str, sample: int) -> list[tuple[str, str, Any]]:
     """(column, type, sampled values of a text column) for the raw table, or a clear error naming what exists."""
-    try:
-        warehouse = connect(project)
-    except ImportError as error:
-        raise UserError(
-            f"target {project.target}: the scaffold can't connect ({error}): use --target duckdb"
-        ) from error
-    try:
-        if warehouse.kind not in SUPPORTED:
-            raise UserError(
-                f"target {project.target} ({warehouse.kind}): the scaffold reads information_schema on "
-                f"{' or '.join(SUPPORTED)}: load the raw table there and scaffold with --target duckdb"
-            )
-        columns = table_columns(warehouse, schema, table)
+    with connected(project) as warehouse:
+        columns = warehouse.relation_columns(schema, table)
         if not columns:
-            held = list_tables(warehouse, schema)
+            held = warehouse.list_tables(schema)
             holds = f"{schema} holds: {', '.join(held)}" if held else f"{schema} holds no tables (load the raw data)"
             raise UserError(
                 f"source {source}: no table {schema}.{table} in the {project.target} warehouse; {holds}. "
                 "Give one of those names, or load the table first"
             )
         return [
-            (name, kind, sample_values(warehouse, schema, table, name, sample) if _is_text(kind) else None)
+            (name, kind, warehouse.sample_values(schema, table, name, sample) if _is_text(kind) else None)
             for name, kind in columns
         ]
-    finally:
-        warehouse.close()
 
 
 def _is_text(data_type: str) -> bool:

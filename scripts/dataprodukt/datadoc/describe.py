@@ -16,7 +16,7 @@ from dataprodukt.datadoc import fields as f
 from dataprodukt.datadoc.lineage import ColumnDoc, Lineage
 from dataprodukt.datadoc.types import column_kind, datadoc_type
 from dataprodukt.rules.identity import Dataset
-from dataprodukt.rules.naming import period_bounds
+from dataprodukt.rules.naming_standard import period_bounds
 
 # ids are uuid5 in this namespace of <product>/<model>/v<version>[/<column>]: the same dataset keeps its id
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/dataprodukt/datadoc")

@@ -16,7 +16,7 @@ from dataprodukt.core.storage import Storage
 from dataprodukt.core.warehouse import Warehouse
 from dataprodukt.publish.register import Record
 from dataprodukt.rules.identity import Dataset
-from dataprodukt.rules.naming import warehouse_identifier
+from dataprodukt.rules.naming_standard import warehouse_identifier
 
 
 def latest_target(versions: list[Dataset], records: dict[tuple[str, str], Record]) -> Dataset | None:

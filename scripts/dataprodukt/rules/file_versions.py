@@ -12,7 +12,7 @@ import re
 from pathlib import PurePosixPath
 
 from dataprodukt.core.storage import Storage
-from dataprodukt.rules.naming import split_extension
+from dataprodukt.rules.naming_standard import split_extension
 
 VERSION_SUFFIX = re.compile(r"_v(?P<number>0|[1-9]\d*)$")
 

@@ -16,7 +16,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from dataprodukt.core.errors import UserError
-from dataprodukt.rules.naming import DATA_STATES, DataState, parse_dataset_name
+from dataprodukt.rules.naming_standard import DATA_STATES, DataState, parse_dataset_name
 
 # models/<folder> -> its data state
 STATES: dict[str, DataState] = {state.models_folder: state for state in DATA_STATES}

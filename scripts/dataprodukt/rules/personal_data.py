@@ -21,25 +21,22 @@ Where the SQL can't be analysed, every column of the node gets the most personal
 from __future__ import annotations
 
 import csv
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
-from sqlglot.optimizer.qualify import qualify
-from sqlglot.optimizer.scope import Scope, build_scope
 
 from dataprodukt.core.errors import UserError
+from dataprodukt.rules.column_origin import (
+    NOT,
+    RANK,
+    Origin,
+    most,
+    query_origins,
+)
 
-NOT_PERSONAL = "NOT_PERSONAL_DATA"
-PSEUDONYMISED = "PSEUDONYMISED_ENCRYPTED_PERSONAL_DATA"
-PERSONAL = "NON_PSEUDONYMISED_ENCRYPTED_PERSONAL_DATA"
-CLASSES = (NOT_PERSONAL, PSEUDONYMISED, PERSONAL)
-RANK = {name: rank for rank, name in enumerate(CLASSES)}
 META_KEY = "is_personal_data"
 DIALECTS = {"duckdb": "duckdb", "postgres": "postgres", "bigquery": "bigquery", "redshift": "redshift"}
 SNAPSHOT_COLUMNS = {
@@ -49,49 +46,6 @@ SNAPSHOT_COLUMNS = {
     "dbt_updated_at": "dbt_updated_at",
     "dbt_is_deleted": "dbt_is_deleted",
 }
-# aggregates whose result no longer shows any one input value
-REDUCING = (
-    exp.Count,
-    exp.CountIf,
-    exp.Sum,
-    exp.Avg,
-    exp.Stddev,
-    exp.StddevPop,
-    exp.StddevSamp,
-    exp.Variance,
-    exp.VariancePop,
-    exp.ApproxDistinct,
-)
-HASHES = (exp.SHA2, exp.SHA2Digest, exp.SHA)
-PAD = re.compile(r"^[0-9a-fA-F]{128}$")
-
-
-@dataclass(frozen=True)
-class Origin:
-    """A column's class and the declared column it comes from (``node.column``; None when not personal)."""
-
-    klass: str = NOT_PERSONAL
-    upstream: str | None = None
-
-    @property
-    def rank(self) -> int:
-        return RANK[self.klass]
-
-
-NOT = Origin()
-
-
-def most(origins: Iterable[Origin]) -> Origin:
-    """The most personal of ``origins`` (the first one on a tie)."""
-    best = NOT
-    for origin in origins:
-        if origin.rank > best.rank:
-            best = origin
-    return best
-
-
-def pseudonymised(origin: Origin) -> Origin:
-    return Origin(PSEUDONYMISED, origin.upstream) if origin.rank else NOT
 
 
 @dataclass
@@ -235,7 +189,7 @@ def _compute(
     sql = node.get("compiled_code")
     if not sql:
         raise ValueError("no compiled SQL in the manifest: run `dbt compile` (or `dataprodukt check`) first")
-    return _model(sql, dialect, nodes, relations, lineage)
+    return query_origins(sql, dialect, nodes, relations, lineage.columns)
 
 
 def _seed_header(node: dict[str, Any]) -> list[str]:
@@ -256,179 +210,3 @@ def _snapshot(node: dict[str, Any], lineage: Lineage) -> dict[str, Origin]:
     for name in names.values():
         columns.setdefault(str(name).lower(), NOT)
     return columns
-
-
-def _model(
-    sql: str,
-    dialect: str | None,
-    nodes: dict[str, dict[str, Any]],
-    relations: dict[tuple[str, ...], str],
-    lineage: Lineage,
-) -> dict[str, Origin]:
-    statements = [statement for statement in sqlglot.parse(sql, read=dialect) if statement is not None]
-    if not statements:
-        raise ValueError("the compiled SQL holds no statement")
-    schema: dict[str, Any] = {}
-    for key, unique_id in relations.items():
-        columns = lineage.columns.get(unique_id)
-        if columns and len(key) == 3:
-            schema.setdefault(key[0], {}).setdefault(key[1], {})[key[2]] = {name: "text" for name in columns}
-    tree = qualify(
-        statements[-1],
-        dialect=dialect,
-        schema=schema or None,
-        validate_qualify_columns=False,
-        quote_identifiers=False,
-    )
-    root = build_scope(tree)
-    if root is None:
-        raise ValueError("the compiled SQL is not a query")
-    tracer = _Tracer(relations, lineage)
-    return {name: tracer.output(root, name) for name in _output_names(root)}
-
-
-def _output_names(scope: Scope) -> list[str]:
-    expression = scope.expression
-    while isinstance(expression, exp.SetOperation):
-        expression = expression.this
-    if isinstance(expression, exp.Subquery):
-        expression = expression.unnest()
-    return [select.alias_or_name.lower() for select in getattr(expression, "selects", [])]
-
-
-class _Tracer:
-    """Resolves the origin of output columns through a query's scopes (CTEs, subqueries, unions)."""
-
-    def __init__(self, relations: dict[tuple[str, ...], str], lineage: Lineage) -> None:
-        self.relations = relations
-        self.lineage = lineage
-        self.memo: dict[tuple[int, str], Origin] = {}
-
-    def output(self, scope: Scope, name: str) -> Origin:
-        key = (id(scope), name)
-        if key not in self.memo:
-            self.memo[key] = NOT  # a recursive CTE refers to itself: its own rows add nothing new
-            self.memo[key] = self._output(scope, name)
-        return self.memo[key]
-
-    def _output(self, scope: Scope, name: str) -> Origin:
-        if scope.set_operation_scopes:
-            # union branches line up by position; the names are the first branch's
-            names = _output_names(scope)
-            if name not in names:
-                return NOT
-            position = names.index(name)
-            return most(
-                self.output(branch, _output_names(branch)[position])
-                for branch in scope.set_operation_scopes
-                if len(_output_names(branch)) > position
-            )
-        selects = getattr(scope.expression, "selects", [])
-        for select in selects:
-            if select.alias_or_name.lower() == name:
-                return self.expression(select.unalias(), scope)
-        # an unexpanded star (unknown upstream columns): assume the worst of every input
-        if any(isinstance(select, exp.Star) or select.is_star for select in selects):
-            return most(self.everything(source) for source in scope.sources.values())
-        return NOT
-
-    def everything(self, source: Any) -> Origin:
-        if isinstance(source, Scope):
-            return most(self.output(source, name) for name in _output_names(source))
-        unique_id = self._table(source)
-        return most(self.lineage.columns.get(unique_id, {}).values()) if unique_id else NOT
-
-    def _table(self, table: Any) -> str | None:
-        if not isinstance(table, exp.Table) or not isinstance(table.this, exp.Identifier):
-            return None
-        return self.relations.get(tuple(part.name.lower() for part in table.parts))
-
-    def column(self, column: exp.Column, scope: Scope) -> Origin:
-        name = column.name.lower()
-        current: Scope | None = scope
-        while current is not None:
-            if column.table:
-                source = current.sources.get(column.table)
-                if source is not None:
-                    return self.from_source(source, name, exact=True) or NOT
-            else:
-                # unqualified (qualify could not place it): the worst of every source that has such a column
-                found = [self.from_source(source, name, exact=False) for source in current.sources.values()]
-                if any(origin is not None for origin in found):
-                    return most(origin for origin in found if origin is not None)
-            current = current.parent
-        return NOT
-
-    def from_source(self, source: Any, name: str, exact: bool) -> Origin | None:
-        """The origin of column ``name`` read from ``source``; None when the source has no such column (inexact)."""
-        if isinstance(source, Scope):
-            if name in _output_names(source) or exact:
-                return self.output(source, name)
-            return None
-        unique_id = self._table(source)
-        if unique_id is None:
-            return NOT if exact else None  # a table function or a relation dbt does not know: nothing declared there
-        columns = self.lineage.columns.get(unique_id, {})
-        if name in columns:
-            return columns[name]
-        return most(columns.values()) if exact else None
-
-    def expression(self, node: exp.Expression, scope: Scope) -> Origin:
-        if isinstance(node, exp.Column):
-            return self.column(node, scope)
-        if isinstance(node, HASHES) and _is_pseudonymisation(node):
-            inner = next(child for child in node.this.find_all(*HASHES))
-            rest = [self.expression(child, scope) for child in _outside(node, inner)]
-            return most([pseudonymised(self.expression(inner, scope)), *rest])
-        if isinstance(node, exp.Window):
-            # a window keeps one row per input row; its function's arguments pass through
-            return most(self.expression(child, scope) for child in node.this.iter_expressions())
-        if isinstance(node, REDUCING):
-            return self.group_keys(scope)
-        if isinstance(node, (exp.Subquery, exp.Select)):
-            inner_scope = next(
-                (child for child in scope.subquery_scopes if child.expression in (node, node.unnest())), None
-            )
-            if inner_scope is None:
-                return NOT
-            names = _output_names(inner_scope)
-            return self.output(inner_scope, names[0]) if names else NOT
-        return most(self.expression(child, scope) for child in node.iter_expressions())
-
-    def group_keys(self, scope: Scope) -> Origin:
-        group = scope.expression.args.get("group") if isinstance(scope.expression, exp.Select) else None
-        if not group:
-            return NOT
-        return most(self.expression(key, scope) for key in group.expressions)
-
-
-def _is_pseudonymisation(node: exp.Expression) -> bool:
-    """sha256(pad || sha256(pad || value)) with 64-byte hex pads: HMAC-SHA-256 as the pseudonymize macro writes it."""
-    inner = next(node.this.find_all(*HASHES), None) if node.this is not None else None
-    if inner is None:
-        return False
-    inner_pads = [lit for lit in inner.find_all(exp.Literal) if lit.is_string and PAD.match(lit.this)]
-    outer_pads = [
-        lit
-        for child in _outside(node, inner)
-        for lit in child.find_all(exp.Literal)
-        if lit.is_string and PAD.match(lit.this)
-    ]
-    return bool(inner_pads) and bool(outer_pads)
-
-
-def _outside(node: exp.Expression, inner: exp.Expression) -> list[exp.Expression]:
-    """The maximal subtrees of ``node`` (below it) that don't contain ``inner``."""
-    parts: list[exp.Expression] = []
-
-    def walk(current: exp.Expression) -> None:
-        for child in current.iter_expressions():
-            if child is inner:
-                continue
-            if any(descendant is inner for descendant in child.walk()):
-                walk(child)
-            else:
-                parts.append(child)
-
-    walk(node)
-    return parts

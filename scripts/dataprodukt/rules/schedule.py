@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from dataprodukt.rules.naming import parse_period
+from dataprodukt.rules.naming_standard import parse_period
 
 
 def previous_quarter(today: date) -> str:

@@ -68,6 +68,10 @@ class Warehouse(Protocol):
         """(column, type) of a table or view in order; empty when it does not exist."""
         ...
 
+    def sample_values(self, schema: str, table: str, column: str, limit: int = 10_000) -> list[str]:
+        """Up to ``limit`` distinct non-empty values of a column, as text."""
+        ...
+
     def view_definition(self, schema: str, view: str) -> str | None: ...
 
     def replace_view(self, schema: str, view: str, select: str) -> None: ...
@@ -165,6 +169,14 @@ class SqlWarehouse:
             [schema, name],
         )
         return [(str(column), str(kind)) for column, kind in rows]
+
+    def sample_values(self, schema: str, table: str, column: str, limit: int = 10_000) -> list[str]:
+        name = self.quote(column)
+        rows = self.query(
+            f"select distinct cast({name} as {self.TYPES['text']}) from {self.quote(schema, table)} "
+            f"where {name} is not null limit {int(limit)}"
+        )
+        return [str(value) for (value,) in rows if value is not None and str(value).strip() != ""]
 
     def view_definition(self, schema: str, view: str) -> str | None:
         rows = self.query(

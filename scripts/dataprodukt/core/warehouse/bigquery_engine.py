@@ -128,6 +128,14 @@ class BigQueryWarehouse:
         table = self._table(schema, name)
         return [(field.name, str(field.field_type)) for field in table.schema] if table is not None else []
 
+    def sample_values(self, schema: str, table: str, column: str, limit: int = 10_000) -> list[str]:
+        name = self.quote(column)
+        rows = self.query(
+            f"select distinct cast({name} as string) from {self.quote(self.project, schema, table)} "
+            f"where {name} is not null limit {int(limit)}"
+        )
+        return [str(value) for (value,) in rows if value is not None and str(value).strip() != ""]
+
     def view_definition(self, schema: str, view: str) -> str | None:
         table = self._table(schema, view)
         return str(table.view_query) if table is not None and table.view_query else None
