@@ -3,9 +3,10 @@
     dbt's own staging query joins the whole source with the current rows four times (inserts, updates, deletes,
     deletion rows) and hashes every source row. Here one join finds the keys that are new, changed, re-inserted
     after a deletion, or deleted; everything after it (hashes, the rows to close, the deletion rows) works on those
-    changed keys only. The rows produced are exactly dbt's (same columns, same dbt_change_type, same ids), so dbt's
-    merge writes them unchanged. Used with hard_deletes: new_record, which every history here has; any other
-    setting falls back to dbt's query.
+    changed keys only. The rows produced are dbt's: the same inserts (every column, time and id) and the same rows to
+    close (id and valid-to; a 'delete' row also carries the closed version's values, which dbt's merge doesn't
+    read), for any strategy, so dbt's merge writes them unchanged (tests/test_history_snapshot_scenarios.py). Used
+    with hard_deletes: new_record, which every history here has; any other setting falls back to dbt's query.
 
     Two kinds of source (history_deleted_when):
     - full extracts (the default): every key in every extract; a full outer join of source and current rows, and a
@@ -23,6 +24,14 @@
     {%- set history_columns = get_list_of_column_names(get_columns_in_relation(target_relation)) -%}
     {%- set key_names = history_key_names(strategy.unique_key, 'dbt_unique_key') -%}
     {%- set gone_names = history_key_names(strategy.unique_key, 'dbt_gone_key') -%}
+    {#- a staging row starts with the source's columns, then the key fields (dbt's order) -#}
+    {%- set row_columns = [] -%}
+    {%- for name in source_columns -%}
+        {%- do row_columns.append(adapter.quote(name)) -%}
+    {%- endfor -%}
+    {%- do row_columns.extend(key_names) -%}
+    {#- a new version's time, computed in changed_source -#}
+    {%- set new_updated_at = 'source_data.' ~ columns.dbt_updated_at -%}
     {%- set new_scd_id = snapshot_hash_arguments([columns.dbt_scd_id, snapshot_get_time()]) -%}
     {%- set deleted_when = history_deleted_when() -%}
 
@@ -106,13 +115,15 @@
 
     ),
 
+    -- the new versions, with the strategy's time and id computed from the source row alone, as dbt computes them:
+    -- strategy.updated_at and strategy.scd_id name source columns unqualified (e.g. updated_at), and the history
+    -- has the same columns, so they can't be evaluated where the history is joined in (updates)
     changed_source as (
 
         select
-            {%- for name in source_columns %}
-            {{ adapter.quote(name) }},
-            {%- endfor %}
-            {{ key_names | join(', ') }}
+            {{ row_columns | join(', ') }},
+            {{ strategy.updated_at }} as {{ columns.dbt_updated_at }},
+            {{ strategy.scd_id }} as {{ columns.dbt_scd_id }}
         from compared
         where {{ key_names[0] }} is not null
 
@@ -155,11 +166,13 @@
 
         select
             'insert' as dbt_change_type,
-            source_data.*,
-            {{ strategy.updated_at }} as {{ columns.dbt_updated_at }},
-            {{ strategy.updated_at }} as {{ columns.dbt_valid_from }},
-            {{ get_dbt_valid_to_current(strategy, columns) }},
-            {{ strategy.scd_id }} as {{ columns.dbt_scd_id }},
+            {%- for name in row_columns %}
+            source_data.{{ name }},
+            {%- endfor %}
+            {{ new_updated_at }},
+            {{ new_updated_at }} as {{ columns.dbt_valid_from }},
+            {{ get_dbt_valid_to_current({'updated_at': new_updated_at}, columns) }},
+            source_data.{{ columns.dbt_scd_id }},
             'False' as {{ columns.dbt_is_deleted }}
         from changed_source as source_data
 
@@ -169,10 +182,12 @@
 
         select
             'update' as dbt_change_type,
-            source_data.*,
-            {{ strategy.updated_at }} as {{ columns.dbt_updated_at }},
-            {{ strategy.updated_at }} as {{ columns.dbt_valid_from }},
-            {{ strategy.updated_at }} as {{ columns.dbt_valid_to }},
+            {%- for name in row_columns %}
+            source_data.{{ name }},
+            {%- endfor %}
+            {{ new_updated_at }},
+            {{ new_updated_at }} as {{ columns.dbt_valid_from }},
+            {{ new_updated_at }} as {{ columns.dbt_valid_to }},
             snapshotted_data.{{ columns.dbt_scd_id }},
             snapshotted_data.{{ columns.dbt_is_deleted }}
         from changed_source as source_data
@@ -185,10 +200,7 @@
 
         select
             'delete' as dbt_change_type,
-            {%- for name in source_columns %}
-            gone.{{ adapter.quote(name) }},
-            {%- endfor %}
-            {%- for name in key_names %}
+            {%- for name in row_columns %}
             gone.{{ name }},
             {%- endfor %}
             {{ snapshot_get_time() }} as {{ columns.dbt_updated_at }},
@@ -204,10 +216,7 @@
 
         select
             'insert' as dbt_change_type,
-            {%- for name in source_columns %}
-            gone.{{ adapter.quote(name) }},
-            {%- endfor %}
-            {%- for name in key_names %}
+            {%- for name in row_columns %}
             gone.{{ name }},
             {%- endfor %}
             {{ snapshot_get_time() }} as {{ columns.dbt_updated_at }},
