@@ -161,7 +161,7 @@ def _set_var(project: Path, name: str, value: str) -> None:
     ("period_from", "expected"),
     [
         ("2024-Q5", r"period '2024-Q5': a quarter is numbered Q1-Q4"),
-        ("2025-Q1", r"periods p2025-Q1 and p2024-Q4: FROM comes before TO"),
+        ("2025-Q1", r"periods p2025-Q1 and p2024-Q4: chronological order: p2025-Q1 starts after p2024-Q4"),
     ],
 )
 def test_bad_period_fails_at_compile_time_naming_the_model(project_copy: Path, period_from: str, expected: str) -> None:

@@ -1,7 +1,8 @@
 """SSB naming standard: periods and dataset file names (``<description>_p<FROM>[_p<TO>]_v<N>``).
 
 A period names a span of the calendar; ``period_bounds`` gives its first and last day, which become
-Datadoc's ``contains_data_from`` / ``contains_data_until``.
+Datadoc's ``contains_data_from`` / ``contains_data_until``. Periods are ordered by the instant they start
+(``period_start``): in ``_p<FROM>_p<TO>`` FROM starts before TO, the rule macros/naming/ applies too.
 """
 
 from __future__ import annotations
@@ -100,6 +101,42 @@ def _bounds(form: str, match: re.Match[str], text: str) -> tuple[date, date]:
     first_month = (number - 1) * months + 1
     last_month = first_month + months - 1
     return date(year, first_month, 1), date(year, last_month, calendar.monthrange(year, last_month)[1])
+
+
+def period_start(text: str) -> str:
+    """The instant a period starts, as a key that sorts like time: ``YYYY-MM-DDTHH-mm-ss.SSS``.
+
+    2024 -> 2024-01-01T00-00-00.000, 2020-W01 -> 2019-12-30T00-00-00.000 (its Monday), a date-time as written
+    (``.000`` added when it has no fraction). The order of periods is the order of these keys, in every form and
+    across forms; macro ``period_start`` computes the same key.
+    """
+    period = parse_period(text)
+    if period.form == "date-time":
+        return text if "." in text else f"{text}.000"
+    return f"{period.first.isoformat()}T00-00-00.000"
+
+
+def period_order_problems(period_from: str, period_to: str) -> list[str]:
+    """What a pair ``_p<FROM>_p<TO>`` of valid periods breaks (empty when nothing): both periods have one form,
+    and FROM starts before TO starts (``period_start``). The same rule as macro ``period_order_problems``."""
+    problems = []
+    form_from, form_to = parse_period(period_from).form, parse_period(period_to).form
+    if form_from != form_to:
+        problems.append(f"both periods use the same form ({form_from} vs {form_to})")
+    start_from, start_to = period_start(period_from), period_start(period_to)
+    if period_from == period_to:
+        problems.append(f"chronological order: the same period twice: write it once (_p{period_from})")
+    elif start_from == start_to:
+        problems.append(
+            f"chronological order: p{period_from} and p{period_to} both start {start_from}: "
+            "FROM must start before TO (one period: write it once)"
+        )
+    elif start_from > start_to:
+        problems.append(
+            f"chronological order: p{period_from} starts after p{period_to} ({start_from} > {start_to}): "
+            "write the earlier period first (_p<FROM>_p<TO>)"
+        )
+    return problems
 
 
 def dataset_stem(description: str, period_from: str, period_to: str | None, version: int | None) -> str:
@@ -211,20 +248,10 @@ def parse_dataset_name(stem: str) -> tuple[DatasetName | None, list[NameViolatio
         )
     elif len(periods) == 2 and all(period.form != "invalid" for period in periods):
         first, second = periods
-        if first.form != second.form:
-            violations.append(
-                NameViolation(
-                    f"periods p{first.text} and p{second.text}",
-                    f"both periods use the same form ({first.form} vs {second.form})",
-                )
-            )
-        elif second.first <= first.first:
-            violations.append(
-                NameViolation(
-                    f"periods p{first.text} and p{second.text}",
-                    "chronological order: FROM comes before TO (one period: write it once)",
-                )
-            )
+        violations += [
+            NameViolation(f"periods p{first.text} and p{second.text}", problem)
+            for problem in period_order_problems(first.text, second.text)
+        ]
     if violations:
         return None, violations
     return DatasetName(description, tuple(periods), version), []
