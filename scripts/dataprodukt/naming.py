@@ -163,6 +163,8 @@ EXTENSION = re.compile(r"\.(?P<ext>[A-Za-z][A-Za-z0-9]*)$")
 SIBLING = re.compile(r"^(?P<stem>.+)__(?P<kind>[A-Z]+)\.json$")
 VERSION = re.compile(r"^v(?P<number>0|[1-9]\d*)$")
 PARTITION = re.compile(r"^(?P<key>[A-Za-z0-9_-]+)=(?P<value>[A-Za-z0-9_.-]+)$")
+# Dapla Lab mounts each bucket a team can read as a folder here: /buckets/<bucket>/ is gs://<bucket>/
+BUCKET_MOUNT = "/buckets/"
 
 
 @dataclass(frozen=True)
@@ -291,17 +293,56 @@ def validate_file_name(file_name: str, require_version: bool = True) -> list[Nam
     return validate_dataset_name(stem, require_version)
 
 
+def split_bucket(path: str) -> tuple[str | None, str]:
+    """The bucket a storage path names and the path below it: ``gs://<bucket>/<below>`` and Dapla Lab's mount
+    ``/buckets/<bucket>/<below>`` give ``(bucket, below)``; any other path is read from a bucket's root (or the
+    storage root), ``(None, path)`` without a leading ``./``."""
+    if "://" in path:
+        bucket, _, below = path.split("://", 1)[1].partition("/")
+        return bucket, below
+    if path.startswith(BUCKET_MOUNT):
+        bucket, _, below = path[len(BUCKET_MOUNT) :].partition("/")
+        return bucket, below
+    while path.startswith("./"):
+        path = path[2:]
+    return None, path
+
+
+def _bucket_problems(path: str, bucket: str | None, below: str) -> list[NameViolation]:
+    """What keeps a path from being read below a bucket: no bucket named, nothing below it, or an absolute path."""
+    subject = f"path {path!r}"
+    if bucket == "":
+        where = "/buckets/" if path.startswith(BUCKET_MOUNT) else "gs://"
+        return [NameViolation(subject, f"no bucket after {where}: write {where}<bucket>/<product>/<state>/<file>")]
+    if bucket is None and below.startswith("/"):
+        return [
+            NameViolation(
+                subject,
+                "an absolute path outside /buckets/<bucket>/ names no bucket: write gs://<bucket>/<product>/..., "
+                "/buckets/<bucket>/<product>/... (Dapla Lab) or the path below the bucket, <product>/<state>/<file>",
+            )
+        ]
+    if not below.strip("/"):
+        if bucket:
+            return [NameViolation(subject, "empty below the bucket: write <product>/<state>/<file>")]
+        return [NameViolation("path", "empty: write <product>/<state>/<file>")]
+    return []
+
+
 def validate_path(path: str, data_product: bool = False, allow_unversioned: bool = False) -> list[NameViolation]:
-    """Every violation of a storage path: ``[gs://bucket/]<product>/<state>/[sub-folders/]<file>``.
+    """Every violation of a storage path: ``[<bucket>/]<product>/<state>/[sub-folders/]<file>``, the bucket as
+    ``gs://<bucket>/`` or Dapla Lab's mount ``/buckets/<bucket>/`` (``split_bucket``); a path without one starts
+    at the bucket's root.
 
     ``data_product``: the product is a data product, whose short name ends in ``_data``.
     ``allow_unversioned``: the file is the latest copy beside a versioned file, so ``_v<N>`` may be left out.
     Partitioned datasets: ``<product>/<state>/<stem>/<key>=<value>/.../data.parquet``.
     """
-    text = path.split("://", 1)[1].split("/", 1)[-1] if "://" in path else path
+    bucket, text = split_bucket(path)
+    problems = _bucket_problems(path, bucket, text)
+    if problems:
+        return problems
     parts = [part for part in text.strip("/").split("/") if part]
-    if not parts:
-        return [NameViolation("path", "empty: write <product>/<state>/<file>")]
     violations: list[NameViolation] = []
     partition_at = next((i for i, part in enumerate(parts) if "=" in part), None)
     for index, part in enumerate(parts[:-1]):
