@@ -139,3 +139,59 @@ def test_rerun_loads_nothing_twice(project_copy: Path) -> None:
 def _history_rows(root: Path) -> int:
     with duckdb.connect(str(root / "build" / "sykefravaer.duckdb"), read_only=True) as connection:
         return int(connection.execute("select count(*) from historikk.hist_sykmelding__sykmeldinger").fetchone()[0])
+
+
+# --- source freshness: a delivery is a batch the loader loaded (raw.lastelogg) ------------------------------------
+SOURCES = [("aareg", "arbeidsforhold"), ("enhetsregisteret", "virksomheter"), ("sykmelding", "sykmeldinger")]
+
+
+def test_a_fresh_build_has_fresh_sources(example_duckdb: BuiltExample) -> None:
+    found = read_duckdb(
+        example_duckdb, "select source_name, table_name, status, warn_after from drift.kildeferskhet order by 1, 2"
+    )
+    assert [tuple(row) for row in found[["source_name", "table_name", "status"]].itertuples(index=False)] == [
+        (*source, "pass") for source in SOURCES
+    ]
+
+
+def test_the_freshness_threshold_is_the_examples_delivery_interval_and_a_day() -> None:
+    import yaml
+
+    from dataprodukt.load.generator import BATCH_INTERVAL
+    from tests.conftest import REPO
+
+    for source, _table in SOURCES:
+        text = (REPO / "models" / "staging" / source / f"_{source}__sources.yml").read_text(encoding="utf-8")
+        config = yaml.safe_load(text)["sources"][0]["config"]
+        assert config["freshness"]["warn_after"] == {"count": BATCH_INTERVAL.days + 1, "period": "day"}, source
+        assert config["loaded_at_query"].strip() == "{{ source_delivered_at() }}", source
+
+
+def test_a_source_that_stops_delivering_warns(example_duckdb: BuiltExample, tmp_path: Path) -> None:
+    """The example's warehouse, copied, with every delivery 9 days old: one interval and a day have passed."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.conftest import clean_env, copy_project
+
+    project = copy_project(tmp_path / "project")
+    (project / "build").mkdir()
+    warehouse = project / "build" / "sykefravaer.duckdb"
+    shutil.copy2(example_duckdb.root / "build" / "sykefravaer.duckdb", warehouse)
+    with duckdb.connect(str(warehouse)) as connection:
+        old = connection.execute(
+            "select strftime(now() at time zone 'UTC' - interval 9 day, '%Y-%m-%dT%H:%M:%S+00:00')"
+        ).fetchone()
+        assert old is not None
+        connection.execute("update raw.lastelogg set loaded_at = ?", [old[0]])
+    dbt = str(Path(sys.executable).parent / "dbt")
+    env = clean_env(DBT_PROFILES_DIR=str(project / "profiles"), DUCKDB_PATH=str(warehouse))
+    done = subprocess.run(
+        [dbt, "source", "freshness"], cwd=project, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    results = json.loads((project / "target" / "sources.json").read_text(encoding="utf-8"))["results"]
+    found = sorted((result["unique_id"].split(".")[-2:], result["status"]) for result in results)
+    assert found == [([source, table], "warn") for source, table in SOURCES], done.stdout[-3000:]
+    assert "WARN freshness of aareg.arbeidsforhold" in done.stdout

@@ -161,7 +161,7 @@ def _set_var(project: Path, name: str, value: str) -> None:
     ("period_from", "expected"),
     [
         ("2024-Q5", r"period '2024-Q5': a quarter is numbered Q1-Q4"),
-        ("2025-Q1", r"periods p2025-Q1 and p2024-Q4: FROM comes before TO"),
+        ("2025-Q1", r"periods p2025-Q1 and p2024-Q4: chronological order: p2025-Q1 starts after p2024-Q4"),
     ],
 )
 def test_bad_period_fails_at_compile_time_naming_the_model(project_copy: Path, period_from: str, expected: str) -> None:
@@ -198,3 +198,83 @@ def test_names_verb_reports_each_bad_path(tmp_path: Path) -> None:
     assert "ok sykefra/utdata/statbank_p2024-Q1_v1.parquet" in result.stdout
     assert "sykefra/utdata/a_p2019-W53_v1.parquet: period 'p2019-W53'" in result.stdout
     assert "1 of 2 path(s) follow the naming standard" in result.stdout
+
+
+# --- where a storage path starts: gs://<bucket>/, Dapla Lab's mount /buckets/<bucket>/, or the bucket's root ------
+STATBANK = "ledstill/utdata/statbank_p2024-Q1_v1.parquet"
+# (path, the bucket it names, the path below the bucket)
+BUCKET_PATHS = [
+    (f"gs://ssb-dapla-example-data-produkt-prod/{STATBANK}", "ssb-dapla-example-data-produkt-prod", STATBANK),
+    (f"/buckets/produkt/{STATBANK}", "produkt", STATBANK),
+    (f"/buckets/ssb-dapla-example-data-produkt-prod/{STATBANK}", "ssb-dapla-example-data-produkt-prod", STATBANK),
+    (STATBANK, None, STATBANK),
+    (f"./{STATBANK}", None, STATBANK),
+]
+NO_BUCKET = (
+    "an absolute path outside /buckets/<bucket>/ names no bucket: write gs://<bucket>/<product>/..., "
+    "/buckets/<bucket>/<product>/... (Dapla Lab) or the path below the bucket, <product>/<state>/<file>"
+)
+# (path, every violation printed): the same rules wherever the path starts
+PATHS_BY_START = [
+    *[(path, []) for path, _bucket, _below in BUCKET_PATHS],
+    ("/buckets/produkt/ledstill/inndata/skjema_p2018_p2020_v1/aar=2018/data.parquet", []),
+    ("/buckets/produkt/temp/mellomregning.csv", []),
+    ("/buckets/produkt/ledstill/inndata/temp/hva-som-helst.parquet", []),
+    (
+        "/buckets/produkt/ledstill/klargjorte_data/editert_p2024-Q1_v1.parquet",
+        [
+            "state folder 'klargjorte_data': use one of inndata, klargjorte-data, statistikk, utdata "
+            "(kildedata is not named)"
+        ],
+    ),
+    (
+        "/buckets/produkt/ledstill/utdata/statbank_p2024-Q1.parquet",
+        [
+            "name 'statbank_p2024-Q1': version missing: end the name with _v<N> (v0 while unstable, v1 and up once "
+            "stable); only the latest copy beside its versioned file goes without"
+        ],
+    ),
+    (
+        "/buckets/produkt/statbank_p2024-Q1_v1.parquet",
+        [
+            "path '/buckets/produkt/statbank_p2024-Q1_v1.parquet': write <product>/<state>/<file> (temp/ and oppdrag/ "
+            "are the exceptions)"
+        ],
+    ),
+    ("/buckets/produkt", ["path '/buckets/produkt': empty below the bucket: write <product>/<state>/<file>"]),
+    ("gs://produkt", ["path 'gs://produkt': empty below the bucket: write <product>/<state>/<file>"]),
+    ("/buckets/", ["path '/buckets/': no bucket after /buckets/: write /buckets/<bucket>/<product>/<state>/<file>"]),
+    (f"/home/analytiker/{STATBANK}", [f"path '/home/analytiker/{STATBANK}': {NO_BUCKET}"]),
+]
+
+
+@pytest.mark.parametrize(("path", "bucket", "below"), BUCKET_PATHS)
+def test_the_bucket_is_read_off_the_path(path: str, bucket: str | None, below: str) -> None:
+    from dataprodukt.rules.naming_standard import split_bucket
+
+    assert split_bucket(path) == (bucket, below)
+
+
+@pytest.mark.parametrize(("path", "expected"), PATHS_BY_START)
+def test_paths_are_checked_below_their_bucket(path: str, expected: list[str]) -> None:
+    assert [str(problem) for problem in validate_path(path)] == expected
+
+
+def test_a_data_product_in_a_mounted_bucket_is_named_from_the_bucket_down() -> None:
+    assert validate_path("/buckets/produkt/ameld_data/inndata/ameldingen_p2024-11_v1.parquet", data_product=True) == []
+    problems = validate_path("/buckets/produkt_data/ameld/inndata/ameldingen_p2024-11_v1.parquet", data_product=True)
+    assert [str(problem) for problem in problems] == ["product 'ameld': a data product's short name ends in _data"]
+
+
+def test_names_verb_reads_mounted_buckets_and_files_in_the_storage_root(tmp_path: Path) -> None:
+    (tmp_path / "dbt_project.yml").write_text("name: x\n", encoding="utf-8")
+    stored = "build/storage/sykefravaer/utdata/sykefravaer_p2024-Q1_p2024-Q4_v1.parquet"
+    (tmp_path / stored).parent.mkdir(parents=True)
+    (tmp_path / stored).write_bytes(b"")
+    paths = [f"/buckets/produkt/{STATBANK}", stored, str(tmp_path / stored), f"gs://b/{STATBANK}", STATBANK]
+    result = run_cli(tmp_path, "names", *paths, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines() == [
+        *(f"ok {path}" for path in paths),
+        "5 of 5 path(s) follow the naming standard",
+    ]

@@ -41,6 +41,7 @@ def lines(
     columns: tuple[str, ...] = COLUMNS,
     dropped: dict[str, object] | None = None,
     exceptions: dict[str, object] | None = None,
+    types: dict[str, str] | None = None,
 ) -> tuple[list[str], list[str]]:
     model = StagingModel(
         name=NAME,
@@ -51,6 +52,7 @@ def lines(
         sources={relation: ("kilde.tabell", columns)},
         dropped=dropped or {},
         exceptions=exceptions or {},
+        **({"types": types} if types else {}),
     )
     violations, notes = check_model(model)
     return [str(violation) for violation in sorted(violations)], notes
@@ -319,13 +321,13 @@ GOOD = [
     ("star rename", "duckdb", RELATION, f"select * rename (fnr as fodselsnummer) from {RELATION}"),
     ("qualified star", "postgres", RELATION, f"select source.* from {RELATION} as source"),
     (
-        "duckdb try_cast and strptime",
+        "duckdb cast and strptime",
         "duckdb",
         RELATION,
         sql(
             columns=(
                 "fnr",
-                "try_cast(grad as integer) as grad",
+                "cast(grad as integer) as grad",
                 "strptime(fom, '%d.%m.%Y')::date as fra_og_med",
                 "strptime(tom, '%d.%m.%Y %H:%M') as til_og_med",
             )
@@ -345,14 +347,14 @@ GOOD = [
         ),
     ),
     (
-        "bigquery safe_cast and parse_date",
+        "bigquery cast and parse_date",
         "bigquery",
         BQ_RELATION,
         sql(
             relation=BQ_RELATION,
             columns=(
                 "fnr as fodselsnummer",
-                "safe_cast(grad as int64) as grad",
+                "cast(grad as int64) as grad",
                 "parse_date('%d.%m.%Y', fom) as fra_og_med",
                 "parse_timestamp('%d.%m.%Y %H:%M', tom) as til_og_med",
             ),
@@ -381,7 +383,11 @@ def test_bigquery_forbidden_constructs_from_compiled_sql() -> None:
         "    qualify row_number() over (partition by fnr) = 1\n)\nselect * from renamed\n"
     )
     assert lines(code, dialect="bigquery", relation=BQ_RELATION)[0] == [
-        at(7, "column grad: more than one cast: cast the source column once, to its final type"),
+        at(
+            7,
+            "column grad: SAFE_CAST turns a value it can't cast into NULL without an error: write CAST(... AS STRING), "
+            "so a bad value fails the build",
+        ),
         at(11, "QUALIFY: staging keeps every row: deduplicate in an intermediate model"),
     ]
 
@@ -395,6 +401,199 @@ def test_the_nth_clause_is_reported_on_its_own_line() -> None:
         at(3, "WHERE: staging keeps every row: filter in an intermediate model"),
         at(7, "WHERE: staging keeps every row: filter in an intermediate model"),
     ]
+
+
+# --- casts that change values, and columns twice ------------------------------------------------------------
+LENGTH = (
+    "limits the length: PostgreSQL cuts longer text (char pads shorter), DuckDB ignores the limit: cast to text "
+    "without a length (varchar, text, string) and test lengths with a data test"
+)
+FLOAT = (
+    "keeps about 15 significant digits and rounds the rest without an error: cast to an exact numeric "
+    "({{ dbt.type_numeric() }}) instead"
+)
+NARROWS = (
+    "narrows the type: values are rounded, cut or refused: cast to a type that holds every value of the source "
+    "(or keep the type)"
+)
+# one planted violation each: (id, dialect, relation, SQL, declared source types, the exact lines printed)
+BAD_CASTS = [
+    (
+        "text cut to a length",
+        "duckdb",
+        RELATION,
+        sql(columns=("cast(fnr as varchar(3)) as fodselsnummer", *DEFAULT[1:])),
+        {},
+        [at(7, f"column fodselsnummer: cast to VARCHAR(3) {LENGTH}")],
+    ),
+    (
+        "text cut to a length, postgres",
+        "postgres",
+        RELATION,
+        sql(columns=("fnr::varchar(3) as fodselsnummer", *DEFAULT[1:])),
+        {},
+        [at(7, f"column fodselsnummer: cast to VARCHAR(3) {LENGTH}")],
+    ),
+    (
+        "fixed-length text",
+        "postgres",
+        RELATION,
+        sql(columns=("cast(fnr as char(11)) as fodselsnummer", *DEFAULT[1:])),
+        {},
+        [at(7, f"column fodselsnummer: cast to CHAR(11) {LENGTH}")],
+    ),
+    (
+        "bigquery string with a length",
+        "bigquery",
+        BQ_RELATION,
+        sql(relation=BQ_RELATION, columns=("cast(fnr as string(3)) as fodselsnummer", *DEFAULT[1:])),
+        {},
+        [at(7, f"column fodselsnummer: cast to STRING(3) {LENGTH}")],
+    ),
+    (
+        "try_cast",
+        "duckdb",
+        RELATION,
+        sql(columns=(DEFAULT[0], "try_cast(grad as integer) as grad", *DEFAULT[2:])),
+        {},
+        [
+            at(
+                8,
+                "column grad: TRY_CAST turns a value it can't cast into NULL without an error: write CAST(... AS INT), "
+                "so a bad value fails the build",
+            )
+        ],
+    ),
+    (
+        "bigquery safe_cast",
+        "bigquery",
+        BQ_RELATION,
+        sql(relation=BQ_RELATION, columns=(DEFAULT[0], "safe_cast(grad as int64) as grad", *DEFAULT[2:])),
+        {},
+        [
+            at(
+                8,
+                "column grad: SAFE_CAST turns a value it can't cast into NULL without an error: write "
+                "CAST(... AS INT64), so a bad value fails the build",
+            )
+        ],
+    ),
+    (
+        "text to a float",
+        "duckdb",
+        RELATION,
+        sql(columns=(DEFAULT[0], "cast(grad as double) as grad", *DEFAULT[2:])),
+        {},
+        [at(8, f"column grad: cast to DOUBLE {FLOAT}")],
+    ),
+    (
+        "float to integer",
+        "duckdb",
+        RELATION,
+        sql(),
+        {"GRAD": "double"},
+        [at(8, f"column grad: cast from DOUBLE to INT {NARROWS}")],
+    ),
+    (
+        "numeric narrowed",
+        "postgres",
+        RELATION,
+        sql(columns=(DEFAULT[0], "cast(grad as numeric(10, 2)) as grad", *DEFAULT[2:])),
+        {"GRAD": "numeric(10, 4)"},
+        [at(8, f"column grad: cast from DECIMAL(10, 4) to DECIMAL(10, 2) {NARROWS}")],
+    ),
+    (
+        "bigint to integer",
+        "postgres",
+        RELATION,
+        sql(),
+        {"GRAD": "bigint"},
+        [at(8, f"column grad: cast from BIGINT to INT {NARROWS}")],
+    ),
+    (
+        "timestamp to date",
+        "duckdb",
+        RELATION,
+        sql(),
+        {"FOM": "timestamp"},
+        [at(9, f"column fra_og_med: cast from TIMESTAMP to DATE {NARROWS}")],
+    ),
+    (
+        "a type off the allow-list",
+        "duckdb",
+        RELATION,
+        sql(columns=(*DEFAULT[:3], "cast(tom as json) as til_og_med")),
+        {},
+        [
+            at(
+                10,
+                "column til_og_med: cast to JSON is not on the staging allow-list of casts (docs/staging.md): keep the "
+                "column as delivered and convert it in an intermediate model",
+            )
+        ],
+    ),
+    (
+        "the same output column twice",
+        "duckdb",
+        RELATION,
+        sql(columns=(*DEFAULT, "cast(fom as date) as fra_og_med")),
+        {},
+        [
+            at(
+                11,
+                "column fra_og_med: appears twice in the output: give every output column its own name "
+                "(staging selects each source column once)",
+            )
+        ],
+    ),
+    (
+        "a source column twice",
+        "postgres",
+        RELATION,
+        sql(columns=(*DEFAULT, "tom as tom_tekst")),
+        {},
+        [
+            at(
+                11,
+                "source column TOM: selected 2 times (as til_og_med, tom_tekst): staging gives each source column "
+                "one name and one type: make copies in an intermediate model",
+            )
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("dialect", "relation", "code", "types", "expected"), [pytest.param(*case[1:], id=case[0]) for case in BAD_CASTS]
+)
+def test_each_value_changing_cast_prints_its_exact_line(
+    dialect: str, relation: str, code: str, types: dict[str, str], expected: list[str]
+) -> None:
+    assert lines(code, dialect=dialect, relation=relation, types=types)[0] == expected
+
+
+# allowed: text to a type the engine refuses bad text for, and widening a declared type
+GOOD_CASTS = [
+    (
+        "text to every allowed type",
+        "duckdb",
+        {},
+        ("cast(fnr as varchar)", "grad::bigint", "fom::timestamp", "tom::uuid"),
+    ),
+    ("text to exact numerics", "postgres", {}, ("fnr::text", "grad::numeric", "fom::time", "cast(tom as boolean)")),
+    ("bigquery text casts", "bigquery", {}, ("cast(fnr as string)", "cast(grad as numeric)", "fom", "tom")),
+    ("integer widened", "postgres", {"GRAD": "integer"}, ("fnr", "grad::bigint", "fom", "tom::text")),
+    ("decimal widened", "duckdb", {"GRAD": "decimal(10, 2)"}, ("fnr", "cast(grad as decimal(12, 4))", "fom", "tom")),
+    ("date to timestamp", "postgres", {"FOM": "date"}, ("fnr", "grad", "fom::timestamp", "tom")),
+    ("float kept a float", "duckdb", {"GRAD": "real"}, ("fnr", "cast(grad as double)", "fom", "tom")),
+]
+
+
+@pytest.mark.parametrize(("dialect", "types", "columns"), [pytest.param(*case[1:], id=case[0]) for case in GOOD_CASTS])
+def test_casts_that_keep_every_value_pass(dialect: str, types: dict[str, str], columns: tuple[str, ...]) -> None:
+    relation = BQ_RELATION if dialect == "bigquery" else RELATION
+    named = tuple(f"{column} as {name}" for column, name in zip(columns, ("fnr", "grad", "fom", "tom"), strict=True))
+    assert lines(sql(columns=named, relation=relation), dialect=dialect, relation=relation, types=types) == ([], [])
 
 
 YAML = "models/staging/kilde/_kilde__models.yml"

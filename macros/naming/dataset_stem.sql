@@ -4,6 +4,7 @@
     periods: the vars period_from / period_to (so --vars on a scheduled run wins), or meta.period_from /
     meta.period_to for a model that covers other periods than the product's;
     version: the dbt model version. Fails naming the model and its file when any part breaks the standard.
+    A period_to equal to period_from means one period (written once); two periods follow period_order_problems.
 -#}
 {%- macro dataset_stem(node) -%}
     {%- set meta = node.config.meta or {} -%}
@@ -31,13 +32,9 @@
         {%- if problem -%}
             {%- do errors.append(problem) -%}
         {%- elif period_from and not period_problem(period_from) -%}
-            {%- if period_form(period_from) != period_form(period_to) -%}
-                {%- do errors.append("periods p" ~ period_from ~ " and p" ~ period_to ~ ": both periods use the same form ("
-                                     ~ period_form(period_from) ~ " vs " ~ period_form(period_to) ~ ")") -%}
-            {%- elif period_to < period_from -%}
-                {#- within one form, the text orders like the calendar -#}
-                {%- do errors.append("periods p" ~ period_from ~ " and p" ~ period_to ~ ": FROM comes before TO") -%}
-            {%- endif -%}
+            {%- for problem in period_order_problems(period_from, period_to) -%}
+                {%- do errors.append("periods p" ~ period_from ~ " and p" ~ period_to ~ ": " ~ problem) -%}
+            {%- endfor -%}
         {%- endif -%}
     {%- endif -%}
     {%- if errors -%}

@@ -2,10 +2,12 @@
 dbt source(), keeps every row, and each output column is a source column, renamed or cast once. Every source column
 is in the output unless the model's YAML drops it with a reason (``meta: {dropped_columns: {COL: reason}}``); a
 column may break the rule for a small lasting clean-up when its YAML says why (``meta: {staging_exception: reason}``).
-The allow-list of casts lives in ``dataprodukt.rules.staging_sql``; docs/staging.md explains the rule."""
+The allow-list of expressions lives in ``dataprodukt.rules.staging_sql``, which casts keep every value in
+``dataprodukt.rules.staging_casts``; docs/staging.md explains the rule."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +36,8 @@ class StagingModel:
     dropped: dict[str, Any] = field(default_factory=dict)
     exceptions: dict[str, Any] = field(default_factory=dict)
     yaml_path: str = ""  # where dropped_columns and staging_exception are declared
+    # source column -> its declared type (YAML data_type, or the warehouse's); a column not here is text
+    types: dict[str, str] = field(default_factory=dict)
 
 
 def _meta(entry: dict[str, Any]) -> dict[str, Any]:
@@ -67,7 +71,7 @@ def check_model(model: StagingModel) -> tuple[list[Violation], list[str]]:
         return violations, notes
     relations = {relation: columns for relation, (_label, columns) in model.sources.items()}
     try:
-        analysis = analyse(model.compiled_code, model.dialect, relations)
+        analysis = analyse(model.compiled_code, model.dialect, relations, model.types)
     except SqlglotError as error:
         details = getattr(error, "errors", None) or [{}]
         # the compiled line is the file's line when Jinja kept the line count (it usually does)
@@ -124,6 +128,7 @@ def _coverage(model: StagingModel, outputs: dict[str, Any], complete: bool, note
             violations.append(Violation(model.name, yaml_path, yaml_line, subject, rule, NAME))
         else:
             notes.append(f"staging: {model.name}: source column {column} dropped: {_reason(reason)}")
+    violations += _selected_twice(model, outputs, declared)
     if not complete or not declared:
         return violations
     dropped = {str(column).lower() for column, reason in model.dropped.items() if _reason(reason)}
@@ -134,6 +139,26 @@ def _coverage(model: StagingModel, outputs: dict[str, Any], complete: bool, note
                 f"meta.{DROPPED} with a reason"
             )
             violations.append(Violation(model.name, model.path, source_line, f"source column {column}", rule, NAME))
+    return violations
+
+
+def _selected_twice(model: StagingModel, outputs: dict[str, Any], declared: dict[str, str]) -> list[Violation]:
+    """A source column renamed or cast into two output columns: staging gives it one name and one type."""
+    names: dict[str, list[str]] = {}
+    for name, lineage in outputs.items():
+        if lineage.column is not None and not lineage.findings:
+            names.setdefault(lineage.column, []).append(name)
+    violations = []
+    for column, found in sorted(names.items()):
+        if len(found) < 2:
+            continue
+        line = line_of(model.raw_code, rf"\bas\s+{re.escape(found[-1])}\b") or 1
+        rule = (
+            f"selected {len(found)} times (as {', '.join(found)}): staging gives each source column one name and "
+            "one type: make copies in an intermediate model"
+        )
+        subject = f"source column {declared.get(column, column)}"
+        violations.append(Violation(model.name, model.path, line, subject, rule, NAME))
     return violations
 
 
@@ -153,15 +178,19 @@ def staging_models(context: CheckContext) -> list[StagingModel]:
         if not path.startswith("models/staging/"):
             continue
         read: dict[str, tuple[str, tuple[str, ...]]] = {}
+        types: dict[str, str] = {}
         for unique_id in node.get("depends_on", {}).get("nodes", []):
             source = sources.get(unique_id)
             if source is None:
                 continue
             label = f"{source['source_name']}.{source['name']}"
-            columns = tuple(str(column["name"]) for column in source.get("columns", {}).values())
-            if not columns:
-                columns = warehouse_columns.get(source, label)
-            read[str(source.get("relation_name") or label)] = (label, columns)
+            declared = {
+                str(column["name"]): str(column.get("data_type") or "") for column in source.get("columns", {}).values()
+            }
+            if not declared:
+                declared = dict(warehouse_columns.get(source, label))
+            read[str(source.get("relation_name") or label)] = (label, tuple(declared))
+            types.update({column: kind for column, kind in declared.items() if kind})
         models.append(
             StagingModel(
                 name=str(node["name"]),
@@ -171,6 +200,7 @@ def staging_models(context: CheckContext) -> list[StagingModel]:
                 compiled_code=node.get("compiled_code"),
                 dialect=dialect,
                 sources=read,
+                types=types,
                 dropped=dict(_meta(node).get(DROPPED) or {}),
                 exceptions={
                     str(column["name"]): _meta(column)[EXCEPTION]
@@ -188,12 +218,13 @@ class _WarehouseColumns:
     def __init__(self, context: CheckContext) -> None:
         self.context = context
 
-    def get(self, source: dict[str, Any], label: str) -> tuple[str, ...]:
+    def get(self, source: dict[str, Any], label: str) -> tuple[tuple[str, str], ...]:
+        """(column, type) of the source's table, as the warehouse has them."""
         from dataprodukt.core.warehouse import connected
 
         try:
             with connected(self.context.project) as warehouse:
-                columns = tuple(name for name, _type in warehouse.relation_columns(source["schema"], source["name"]))
+                columns = tuple(warehouse.relation_columns(source["schema"], source["name"]))
         except Exception as error:  # the warehouse is only a second opinion: unreachable means "unknown"
             reason = " ".join(str(error).split())[:200]
             self.context.notes.append(

@@ -1,17 +1,21 @@
 """`dataprodukt names`: check storage paths and file names against the SSB naming standard.
 
 With paths: each is checked as written (``sykefravaer/statistikk/sykefravaersprosent_p2024-Q1_v1.parquet``,
-``gs://bucket/...``). Without: every published dataset's path from the manifest, and every file in the storage root.
+``gs://bucket/...``, Dapla Lab's mount ``/buckets/bucket/...``); a file in the local storage root is checked from
+the root (``build/storage/sykefravaer/...``). Without: every published dataset's path from the manifest, and every
+file in the storage root.
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+from pathlib import Path
 from typing import Any
 
 from dataprodukt import commands
-from dataprodukt.rules.naming_standard import SIBLING, NameViolation, split_extension, validate_path
+from dataprodukt.core.errors import UserError
+from dataprodukt.rules.naming_standard import SIBLING, NameViolation, split_bucket, split_extension, validate_path
 
 VERSIONED = re.compile(r"_v(0|[1-9]\d*)$")
 
@@ -49,12 +53,41 @@ def _storage_paths(args: argparse.Namespace) -> list[tuple[str, bool]]:
     return found
 
 
+def _local_storage_root() -> Path | None:
+    """The project's storage root when it is a local folder (paths in it are checked from it), else None."""
+    from dataprodukt.core.project import Project
+    from dataprodukt.core.storage import storage_for
+
+    try:
+        storage = storage_for(Project.discover())
+    except UserError:  # outside a project, or a storage root that can't be read: paths are checked as given
+        return None
+    return Path(storage.root).resolve() if storage.is_local else None
+
+
+def _below_storage_root(path: str, root: Path | None) -> str:
+    """A file in the local storage root is named from the root (``build/storage/<product>/...`` is checked as
+    ``<product>/...``); a bucket path (``gs://``, ``/buckets/``) and any other path are checked as given."""
+    if root is None or split_bucket(path)[0] is not None:
+        return path
+    try:
+        return Path(path).resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path
+
+
 def handle(args: argparse.Namespace) -> int:
-    paths = [(path, False) for path in args.paths] if args.paths else _storage_paths(args)
+    if args.paths:
+        root = _local_storage_root()
+        paths = [(path, False) for path in args.paths]
+        checked = {path: _below_storage_root(path, root) for path in args.paths}
+    else:
+        paths = _storage_paths(args)
+        checked = {path: path for path, _latest in paths}
     failed = 0
     for path, allow_unversioned in paths:
         problems: list[NameViolation] = validate_path(
-            path, data_product=args.data_product, allow_unversioned=allow_unversioned
+            checked[path], data_product=args.data_product, allow_unversioned=allow_unversioned
         )
         if problems:
             failed += 1

@@ -112,7 +112,7 @@ def _stale(results: list[dict[str, Any]]) -> str:
     from dataprodukt.runlog import reader as runstatus
 
     if not results:
-        return "  no source freshness recorded (sources need loaded_at_field and freshness in their YAML)"
+        return "  no source freshness recorded (sources need freshness and a loaded_at_query or loaded_at_field)"
     rows = [
         [
             f"{result['source_name']}.{result['table_name']}",

@@ -1,7 +1,8 @@
 """SSB naming standard: periods and dataset file names (``<description>_p<FROM>[_p<TO>]_v<N>``).
 
 A period names a span of the calendar; ``period_bounds`` gives its first and last day, which become
-Datadoc's ``contains_data_from`` / ``contains_data_until``.
+Datadoc's ``contains_data_from`` / ``contains_data_until``. Periods are ordered by the instant they start
+(``period_start``): in ``_p<FROM>_p<TO>`` FROM starts before TO, the rule macros/naming/ applies too.
 """
 
 from __future__ import annotations
@@ -102,6 +103,42 @@ def _bounds(form: str, match: re.Match[str], text: str) -> tuple[date, date]:
     return date(year, first_month, 1), date(year, last_month, calendar.monthrange(year, last_month)[1])
 
 
+def period_start(text: str) -> str:
+    """The instant a period starts, as a key that sorts like time: ``YYYY-MM-DDTHH-mm-ss.SSS``.
+
+    2024 -> 2024-01-01T00-00-00.000, 2020-W01 -> 2019-12-30T00-00-00.000 (its Monday), a date-time as written
+    (``.000`` added when it has no fraction). The order of periods is the order of these keys, in every form and
+    across forms; macro ``period_start`` computes the same key.
+    """
+    period = parse_period(text)
+    if period.form == "date-time":
+        return text if "." in text else f"{text}.000"
+    return f"{period.first.isoformat()}T00-00-00.000"
+
+
+def period_order_problems(period_from: str, period_to: str) -> list[str]:
+    """What a pair ``_p<FROM>_p<TO>`` of valid periods breaks (empty when nothing): both periods have one form,
+    and FROM starts before TO starts (``period_start``). The same rule as macro ``period_order_problems``."""
+    problems = []
+    form_from, form_to = parse_period(period_from).form, parse_period(period_to).form
+    if form_from != form_to:
+        problems.append(f"both periods use the same form ({form_from} vs {form_to})")
+    start_from, start_to = period_start(period_from), period_start(period_to)
+    if period_from == period_to:
+        problems.append(f"chronological order: the same period twice: write it once (_p{period_from})")
+    elif start_from == start_to:
+        problems.append(
+            f"chronological order: p{period_from} and p{period_to} both start {start_from}: "
+            "FROM must start before TO (one period: write it once)"
+        )
+    elif start_from > start_to:
+        problems.append(
+            f"chronological order: p{period_from} starts after p{period_to} ({start_from} > {start_to}): "
+            "write the earlier period first (_p<FROM>_p<TO>)"
+        )
+    return problems
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Validation of storage paths and file names against the standard.
 # ---------------------------------------------------------------------------------------------------------------
@@ -137,6 +174,8 @@ EXTENSION = re.compile(r"\.(?P<ext>[A-Za-z][A-Za-z0-9]*)$")
 SIBLING = re.compile(r"^(?P<stem>.+)__(?P<kind>[A-Z]+)\.json$")
 VERSION = re.compile(r"^v(?P<number>0|[1-9]\d*)$")
 PARTITION = re.compile(r"^(?P<key>[A-Za-z0-9_-]+)=(?P<value>[A-Za-z0-9_.-]+)$")
+# Dapla Lab mounts each bucket a team can read as a folder here: /buckets/<bucket>/ is gs://<bucket>/
+BUCKET_MOUNT = "/buckets/"
 
 
 @dataclass(frozen=True)
@@ -222,20 +261,10 @@ def parse_dataset_name(stem: str) -> tuple[DatasetName | None, list[NameViolatio
         )
     elif len(periods) == 2 and all(period.form != "invalid" for period in periods):
         first, second = periods
-        if first.form != second.form:
-            violations.append(
-                NameViolation(
-                    f"periods p{first.text} and p{second.text}",
-                    f"both periods use the same form ({first.form} vs {second.form})",
-                )
-            )
-        elif second.first <= first.first:
-            violations.append(
-                NameViolation(
-                    f"periods p{first.text} and p{second.text}",
-                    "chronological order: FROM comes before TO (one period: write it once)",
-                )
-            )
+        violations += [
+            NameViolation(f"periods p{first.text} and p{second.text}", problem)
+            for problem in period_order_problems(first.text, second.text)
+        ]
     if violations:
         return None, violations
     return DatasetName(description, tuple(periods), version), []
@@ -275,17 +304,56 @@ def validate_file_name(file_name: str, require_version: bool = True) -> list[Nam
     return validate_dataset_name(stem, require_version)
 
 
+def split_bucket(path: str) -> tuple[str | None, str]:
+    """The bucket a storage path names and the path below it: ``gs://<bucket>/<below>`` and Dapla Lab's mount
+    ``/buckets/<bucket>/<below>`` give ``(bucket, below)``; any other path is read from a bucket's root (or the
+    storage root), ``(None, path)`` without a leading ``./``."""
+    if "://" in path:
+        bucket, _, below = path.split("://", 1)[1].partition("/")
+        return bucket, below
+    if path.startswith(BUCKET_MOUNT):
+        bucket, _, below = path[len(BUCKET_MOUNT) :].partition("/")
+        return bucket, below
+    while path.startswith("./"):
+        path = path[2:]
+    return None, path
+
+
+def _bucket_problems(path: str, bucket: str | None, below: str) -> list[NameViolation]:
+    """What keeps a path from being read below a bucket: no bucket named, nothing below it, or an absolute path."""
+    subject = f"path {path!r}"
+    if bucket == "":
+        where = "/buckets/" if path.startswith(BUCKET_MOUNT) else "gs://"
+        return [NameViolation(subject, f"no bucket after {where}: write {where}<bucket>/<product>/<state>/<file>")]
+    if bucket is None and below.startswith("/"):
+        return [
+            NameViolation(
+                subject,
+                "an absolute path outside /buckets/<bucket>/ names no bucket: write gs://<bucket>/<product>/..., "
+                "/buckets/<bucket>/<product>/... (Dapla Lab) or the path below the bucket, <product>/<state>/<file>",
+            )
+        ]
+    if not below.strip("/"):
+        if bucket:
+            return [NameViolation(subject, "empty below the bucket: write <product>/<state>/<file>")]
+        return [NameViolation("path", "empty: write <product>/<state>/<file>")]
+    return []
+
+
 def validate_path(path: str, data_product: bool = False, allow_unversioned: bool = False) -> list[NameViolation]:
-    """Every violation of a storage path: ``[gs://bucket/]<product>/<state>/[sub-folders/]<file>``.
+    """Every violation of a storage path: ``[<bucket>/]<product>/<state>/[sub-folders/]<file>``, the bucket as
+    ``gs://<bucket>/`` or Dapla Lab's mount ``/buckets/<bucket>/`` (``split_bucket``); a path without one starts
+    at the bucket's root.
 
     ``data_product``: the product is a data product, whose short name ends in ``_data``.
     ``allow_unversioned``: the file is the latest copy beside a versioned file, so ``_v<N>`` may be left out.
     Partitioned datasets: ``<product>/<state>/<stem>/<key>=<value>/.../data.parquet``.
     """
-    text = path.split("://", 1)[1].split("/", 1)[-1] if "://" in path else path
+    bucket, text = split_bucket(path)
+    problems = _bucket_problems(path, bucket, text)
+    if problems:
+        return problems
     parts = [part for part in text.strip("/").split("/") if part]
-    if not parts:
-        return [NameViolation("path", "empty: write <product>/<state>/<file>")]
     violations: list[NameViolation] = []
     partition_at = next((i for i, part in enumerate(parts) if "=" in part), None)
     for index, part in enumerate(parts[:-1]):

@@ -14,16 +14,20 @@ from typing import Any
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.dialect import DialectType
 from sqlglot.errors import SqlglotError
+
+from dataprodukt.rules.staging_casts import READ, cast_problem, type_of
 
 # dbt adapter type -> sqlglot dialect
 DIALECTS = {"duckdb": "duckdb", "postgres": "postgres", "bigquery": "bigquery"}
 
 # The allow-list: the only expressions an output column may be, besides a (renamed) source column.
-# Each counts as ONE cast of ONE source column. Keep this table and docs/staging.md in step.
+# Each counts as ONE cast of ONE source column; which types it may cast to is dataprodukt.rules.staging_casts
+# (TRY_CAST and SAFE_CAST are recognised to be refused there). Keep this table and docs/staging.md in step.
 CASTS: dict[type[exp.Expression], str] = {
     exp.Cast: "CAST(col AS type), col::type",
-    exp.TryCast: "TRY_CAST(col AS type), BigQuery SAFE_CAST(col AS type)",
+    exp.TryCast: "TRY_CAST(col AS type), BigQuery SAFE_CAST(col AS type): refused, a bad value becomes NULL",
 }
 # Parse functions with a declared input format (a string literal): DuckDB strptime, PostgreSQL
 # to_date/to_timestamp, BigQuery PARSE_DATE/PARSE_TIMESTAMP/PARSE_DATETIME. Also allowed wrapped in one
@@ -58,6 +62,9 @@ CLAUSES: tuple[tuple[str, str, str, str], ...] = (
     ("limit", "LIMIT", r"\blimit\b|\bfetch\b", "staging keeps every row: remove the limit"),
     ("offset", "OFFSET", r"\boffset\b", "staging keeps every row: remove the offset"),
     ("sample", "SAMPLE", r"\b(table)?sample\b", "staging keeps every row: remove the sample"),
+)
+DUPLICATE = (
+    "appears twice in the output: give every output column its own name (staging selects each source column once)"
 )
 SUBQUERY_FILTER = "a subquery filter drops rows: filter in an intermediate model"
 SET_OPERATION = "a staging model reads one source: combine sources in an intermediate model"
@@ -118,9 +125,12 @@ def _matches(found: str, declared: str) -> bool:
 
 
 class _Analyser:
-    def __init__(self, dialect: str, sources: Mapping[str, Sequence[str]]) -> None:
+    def __init__(
+        self, dialect: str, sources: Mapping[str, Sequence[str]], types: Mapping[str, str] | None = None
+    ) -> None:
         self.dialect = dialect
         self.sources = {normalise(name, dialect): tuple(col.lower() for col in cols) for name, cols in sources.items()}
+        self.types = {column.lower(): kind for column, kind in (types or {}).items()}
         self.result = Analysis()
         self.ctes: dict[str, exp.Expression] = {}
         self.resolved: dict[str, dict[str, Lineage] | None] = {}
@@ -132,13 +142,21 @@ class _Analyser:
         self.result.findings.append(Finding(subject, rule, pattern, occurrence, fallback))
         return len(self.result.findings) - 1
 
-    def column_finding(self, name: str, key: str) -> int:
+    def column_finding(self, name: str, key: str, rule: str = "") -> int:
         if re.fullmatch(r"\w+", name):
             # the line that names the column (`... as name`), else the first that mentions it
-            return self.find(f"column {name}", RULES[key], rf"\bas\s+{re.escape(name)}\b", rf"\b{re.escape(name)}\b")
+            pattern, fallback = rf"\bas\s+{re.escape(name)}\b", rf"\b{re.escape(name)}\b"
+            return self.find(f"column {name}", rule or RULES[key], pattern, fallback)
         # an unnamed expression: the line of its function or first word
         word = re.split(r"[\s(]", name.strip(), maxsplit=1)[0].lower()
-        return self.find(f"column {name}", RULES[key], rf"(?<!\w){re.escape(word)}(?!\w)")
+        return self.find(f"column {name}", rule or RULES[key], rf"(?<!\w){re.escape(word)}(?!\w)")
+
+    def duplicate_finding(self, name: str, occurrence: int) -> None:
+        """An output name given again: reported on the line that names it the ``occurrence``-th time."""
+        pattern = rf"\bas\s+{re.escape(name)}\b" if re.fullmatch(r"\w+", name) else r"\bselect\b"
+        self.result.findings.append(
+            Finding(f"column {name}", DUPLICATE, pattern, occurrence, rf"\b{re.escape(name)}\b")
+        )
 
     # --- relations -------------------------------------------------------------------------------
     def relation(self, node: exp.Expression) -> dict[str, Lineage] | None:
@@ -190,6 +208,7 @@ class _Analyser:
         for join in node.args.get("joins") or []:
             self.relation(join.this)
         outputs: dict[str, Lineage] | None = {}
+        named: dict[str, int] = {}
         for projection in node.expressions:
             if isinstance(projection, exp.Star) or (
                 isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
@@ -211,6 +230,9 @@ class _Analyser:
                 continue
             name = projection.alias_or_name.lower() or projection.sql(dialect=self.dialect)
             lineage = self.expression(projection.unalias(), name, inputs)
+            named[name] = named.get(name, 0) + 1
+            if named[name] > 1 or (outputs is not None and name in outputs):
+                self.duplicate_finding(name, named[name] - 1)
             if outputs is not None:
                 outputs[name] = lineage
         return outputs
@@ -241,6 +263,9 @@ class _Analyser:
                 return lineage
             if lineage.casts >= 1:
                 return Lineage(None, lineage.casts + 1, lineage.used, (self.column_finding(name, "casts"),))
+            problem = self.cast_problem(node, lineage.column)
+            if problem:
+                return Lineage(None, 1, lineage.used, (self.column_finding(name, "derived", problem),))
             return Lineage(lineage.column, 1, lineage.used)
         if node.find(exp.Subquery, exp.Exists):
             key = "subquery"
@@ -254,6 +279,15 @@ class _Analyser:
             key = "derived"
         upstream = self.upstream(used, inputs)
         return Lineage(None, 0, upstream, (self.column_finding(name, key),))
+
+    def cast_problem(self, node: exp.Expression, column: str) -> str | None:
+        """What a cast of source column ``column`` changes (staging_casts); parse functions are judged above."""
+        if not isinstance(node, exp.Cast):
+            return None
+        declared = self.types.get(column)
+        source = type_of(declared, self.dialect) if declared else None
+        safe = isinstance(node, exp.TryCast) or bool(node.args.get("safe"))
+        return cast_problem(node.args["to"], source, self.dialect, safe)
 
     def upstream(self, names: frozenset[str], inputs: dict[str, Lineage] | None) -> frozenset[str]:
         if inputs is None:
@@ -304,11 +338,15 @@ class _Analyser:
             )
 
 
-def analyse(sql: str, dialect: str, sources: Mapping[str, Sequence[str]]) -> Analysis:
+def analyse(
+    sql: str, dialect: str, sources: Mapping[str, Sequence[str]], types: Mapping[str, str] | None = None
+) -> Analysis:
     """Analyse one compiled staging model. ``sources`` maps each source relation the model may read (as
-    written in compiled SQL) to the source's columns (empty when unknown). Raises SqlglotError when the
-    SQL can't be parsed."""
-    statements = [statement for statement in sqlglot.parse(sql, read=dialect) if statement is not None]
+    written in compiled SQL) to the source's columns (empty when unknown); ``types`` maps a source column to its
+    declared type (a column not in it is text, as raw extracts are). Raises SqlglotError when the SQL can't be
+    parsed."""
+    read: DialectType = READ.get(dialect, dialect)
+    statements = [statement for statement in sqlglot.parse(sql, read=read) if statement is not None]
     if len(statements) != 1:
         analysis = Analysis()
         analysis.findings.append(
@@ -316,7 +354,7 @@ def analyse(sql: str, dialect: str, sources: Mapping[str, Sequence[str]]) -> Ana
         )
         return analysis
     tree: Any = statements[0]
-    return _Analyser(dialect, sources).run(tree)
+    return _Analyser(dialect, sources, types).run(tree)
 
 
 def finding_line(raw_code: str, finding: Finding) -> int | None:
