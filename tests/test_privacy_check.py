@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dataprodukt.checks import privacy as privacy_check
-from dataprodukt.core.dbt_session import DbtSession
+from dataprodukt.core.context import RunContext
 from dataprodukt.core.errors import UserError
 from dataprodukt.core.project import Project
 from dataprodukt.rules.personal_data import classify
@@ -195,12 +195,12 @@ def session_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("session_env")
 def test_main_job_step_stops_before_publishing(planted_root: Path, planted_output: str) -> None:
     with pytest.raises(UserError, match=r"^privacy check failed, nothing published: aapen_direkte \(.*\(and 12 more\)"):
-        privacy_check.step(Project(planted_root), DbtSession(Project(planted_root)))
+        privacy_check.step(RunContext.open(Project(planted_root)))
 
 
 @pytest.mark.usefixtures("session_env")
 def test_main_job_step_passes_the_example(example_duckdb: BuiltExample) -> None:
-    privacy_check.step(Project(example_duckdb.root), DbtSession(Project(example_duckdb.root)))
+    privacy_check.step(RunContext.open(Project(example_duckdb.root)))
 
 
 def test_classify_gives_the_datadoc_export_every_column(example_duckdb: BuiltExample) -> None:

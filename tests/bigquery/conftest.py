@@ -40,7 +40,7 @@ def bq_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[bigquery_e
 
 def emulator_warehouse(emulator: bigquery_emulator.Emulator) -> Any:
     """The project's BigQuery warehouse class, pointed at the emulator as the bigquery_emulator profile is."""
-    from dataprodukt.core.bigquery_warehouse import BigQueryWarehouse
+    from dataprodukt.core.warehouse import BigQueryWarehouse
     from dbt.adapters.bigquery.credentials import BigQueryCredentials
 
     credentials = BigQueryCredentials.from_dict(
