@@ -142,6 +142,10 @@ def edit(path: Path, old: str, new: str) -> str:
 
 @pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest, project_copy: Path) -> Engine:
+    # the project is a git repository, as a team's is: each publication records the commit it was made from
+    git = ["git", "-c", "user.name=Analytiker", "-c", "user.email=analytiker@example.invalid", "-C", str(project_copy)]
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "Produktet"]):
+        subprocess.run([*git, *command], check=True, capture_output=True)
     if request.param == "postgres":
         return Engine(project_copy, "postgres", clean_env(**request.getfixturevalue("pg_env")))
     return Engine(project_copy, "duckdb", clean_env())
@@ -157,7 +161,8 @@ def test_publication_lifecycle(engine: Engine) -> None:
         record = json.loads((engine.storage / "publisering" / folder / f"{stem}.json").read_text(encoding="utf-8"))
         assert record["relation_schema"] == schema and record["relation_name"] == name
         assert record["row_count"] > 0 and len(record["content_checksum"]) == 64
-        assert len(record["code_fingerprint"]) == 64 and record["git_commit"]
+        head = subprocess.run(["git", "-C", str(engine.root), "rev-parse", "HEAD"], capture_output=True, text=True)
+        assert len(record["code_fingerprint"]) == 64 and record["git_commit"] == head.stdout.strip()
         # the latest alias: a view without _v1 and a copy of the file without _v1
         latest = stem.removesuffix("_v1")
         assert engine.latest_view_reads(schema, name.removesuffix("_v1")) == record["row_count"]
