@@ -16,7 +16,13 @@
         {%- do node.config.meta.update({'dataset_stem': stem, 'product': dataset_product(node)}) -%}
         {%- set labels = node.config.get('labels') -%}
         {%- if labels is mapping -%}
-            {%- do labels.update(dataset_labels(node)) -%}
+            {#- in the order a reader scans them: product, the folder's data_state, version, owner -#}
+            {%- set identity = dataset_labels(node) -%}
+            {%- set ordered = {'product': identity.product} -%}
+            {%- do ordered.update(labels) -%}
+            {%- do ordered.update(identity) -%}
+            {%- do labels.clear() -%}
+            {%- do labels.update(ordered) -%}
         {%- endif -%}
         {{ return(warehouse_identifier(stem)) }}
     {%- endif -%}

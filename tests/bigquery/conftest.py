@@ -40,8 +40,9 @@ def bq_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[bigquery_e
 
 def emulator_warehouse(emulator: bigquery_emulator.Emulator) -> Any:
     """The project's BigQuery warehouse class, pointed at the emulator as the bigquery_emulator profile is."""
-    from dataprodukt.core.warehouse import BigQueryWarehouse
     from dbt.adapters.bigquery.credentials import BigQueryCredentials
+
+    from dataprodukt.core.warehouse import BigQueryWarehouse
 
     credentials = BigQueryCredentials.from_dict(
         {

@@ -17,6 +17,7 @@ from typing import Any
 
 from dataprodukt.core.storage import Storage
 from dataprodukt.core.warehouse import Table, Warehouse
+from dataprodukt.core.warehouse.base import utc_naive
 
 REGISTER_TABLE = "register"
 DEFAULT_SCHEMA = "publisering"
@@ -77,7 +78,8 @@ class Record:
             elif field.name == "git_commit":
                 values[field.name] = str(value) if value else None
             elif field.name == "published_at" and isinstance(value, datetime):
-                values[field.name] = value.isoformat(timespec="seconds")
+                # as publish writes it, whatever the engine returns: UTC, no zone
+                values[field.name] = utc_naive(value).isoformat(timespec="seconds")
             else:
                 values[field.name] = "" if value is None else str(value)
         return cls(**values)
