@@ -2,7 +2,7 @@
     The data-state folder (klargjorte_data, statistikk, utdata, ...) a published model of this project lives in,
     or an empty string for every other node. A model is published when its folder's config in dbt_project.yml
     gives it the published_table materialization: the folders are listed there (and in the tooling's
-    rules/naming.py, which the layout check compares them with), nowhere else.
+    rules/naming_standard.py, which the layout check compares them with), nowhere else.
 -#}
 {%- macro published_state_folder(node) -%}
     {%- if node is none or node.resource_type != 'model' or node.package_name != project_name
