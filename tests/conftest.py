@@ -17,7 +17,17 @@ from tests.support import postgres
 
 REPO = Path(__file__).resolve().parent.parent
 # what a data product project consists of (the Python package is installed, not copied)
-PROJECT_FILES = ("dbt_project.yml", "profiles", "models", "macros", "seeds", "snapshots", "tests/dbt", "docs")
+PROJECT_FILES = (
+    "dbt_project.yml",
+    "profiles",
+    "models",
+    "macros",
+    "seeds",
+    "snapshots",
+    "codelists",
+    "tests/dbt",
+    "docs",
+)
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
