@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 from dataprodukt.checks import CheckContext, Violation
-from dataprodukt.datadoc import codelists, links
+from dataprodukt.datadoc import code_lists, links
 from dataprodukt.datadoc.describe import DatasetDescription
 from dataprodukt.datadoc.exporter import describe_datasets
 
@@ -35,7 +35,7 @@ def _path(node: dict[str, Any]) -> str:
     return str(node.get("patch_path") or node.get("original_file_path") or "").split("://", 1)[-1]
 
 
-def code_problems(description: DatasetDescription, lists: codelists.CodeLists) -> list[codelists.CodeProblem]:
+def code_problems(description: DatasetDescription, lists: code_lists.CodeLists) -> list[code_lists.CodeProblem]:
     """Coded values not in their lists: the model's own (and its folder's) values once, a column's where it differs."""
     dataset = description.dataset
     meta = {**(dataset.node.get("config") or {}).get("meta", {}), **(dataset.node.get("meta") or {})}
@@ -49,14 +49,15 @@ def code_problems(description: DatasetDescription, lists: codelists.CodeLists) -
         klass = links.klass_id(variable.fields.get("classification_uri"))
         if klass is not None:
             found.append(
-                lists.check(model, variable.short_name, codelists.CLASSIFICATIONS, str(klass), "classification_uri")
+                lists.check(model, variable.short_name, code_lists.CLASSIFICATIONS, str(klass), "classification_uri")
             )
     return [problem for problem in found if problem is not None]
 
 
 def run(context: CheckContext) -> list[Violation]:
     catalog_nodes = _catalog(context).get("nodes") or {}
-    lists = codelists.load(context.project.root).with_classifications(codelists.seed_classifications(context.manifest))
+    seeds = code_lists.seed_classifications(context.manifest)
+    lists = code_lists.load(context.project.root).with_classifications(seeds)
     descriptions = describe_datasets(
         context.manifest,
         lambda unique_id: (catalog_nodes.get(unique_id) or {}).get("columns") or {},
@@ -88,7 +89,7 @@ def run(context: CheckContext) -> list[Violation]:
     unchecked = [name for name in ("unit_type", "subject_field", "data_source") if lists.get(name) is None]
     if unchecked and descriptions:
         context.notes.append(
-            f"no code list in {codelists.FOLDER}/ for {', '.join(unchecked)}: not checked "
+            f"no code list in {code_lists.FOLDER}/ for {', '.join(unchecked)}: not checked "
             "(`dataprodukt codelists refresh` fetches them from KLASS where the network allows)"
         )
     return violations

@@ -3,7 +3,7 @@
 The reader decides what "complete" means at Statistics Norway: its ``percent_complete`` and the warnings its model
 validators give. It needs Python 3.12 or newer and pyarrow older than the project's, so it runs in a virtualenv of
 its own (``build/toolbelt/venv``, pins in ``data/toolbelt-requirements.txt``) as a subprocess that prints JSON
-(``data/toolbelt_reader.py``). Reading a document needs no network. The virtualenv is made once per machine; the
+(``data/toolbelt_reader.py.txt``). Reading a document needs no network. The virtualenv is made once per machine; the
 interpreter is found in this order: ``$DATAPRODUKT_TOOLBELT_PYTHON``, ``python3.12`` on PATH, pyenv's 3.12,
 uv's managed 3.12 (``uv python find``), and last ``uv python install 3.12`` (which needs the network).
 """
@@ -23,7 +23,7 @@ from dataprodukt.core import venv as tool_venv
 from dataprodukt.core.errors import UserError
 
 REQUIREMENTS = "toolbelt-requirements.txt"
-READER = "toolbelt_reader.py"
+READER = "toolbelt_reader.py.txt"  # a script for the reader's interpreter, not a module of this package
 PYTHON_VARIABLE = "DATAPRODUKT_TOOLBELT_PYTHON"
 VERSION = "3.12"
 # what the reader logs when no user is signed in to Dapla (always so off the platform): not about the document

@@ -2,7 +2,7 @@
 
 Each list is a JSON file in the project's ``codelists/`` folder: the Datadoc field it is for, its KLASS id,
 version and source, and the codes (code, name, parent, level). ``dataprodukt codelists refresh`` rewrites them from
-KLASS's API where the network allows (``codelist_refresh``). Two coded fields take ssb-datadoc-model's own
+KLASS's API where the network allows (``code_list_refresh``). Two coded fields take ssb-datadoc-model's own
 enums (temporality_type, variable_role: ``fields.EnumProblem``). ``klass-klassifikasjoner.json`` lists the KLASS
 classifications a column's ``classification_uri`` may point at (with every seed whose meta names its ``klass_id``).
 A field whose list is not in the project is not checked. A value that is not a code gives the closest codes, by
