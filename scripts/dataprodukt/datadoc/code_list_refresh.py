@@ -35,7 +35,8 @@ def klass_url(given: str | None = None) -> str:
 def _get(base: str, path: str, **query: Any) -> Any:
     url = f"{base}{path}" + (f"?{urlencode(query)}" if query else "")
     try:
-        return request("GET", url, headers={"Accept": "application/json"}, what=WHAT).json()
+        fix = f"check the KLASS id and the API's address (--klass-url, ${URL_VARIABLE})"
+        return request("GET", url, headers={"Accept": "application/json"}, what=WHAT, fix=fix).json()
     except ValueError as error:
         raise UserError(f"{WHAT}: GET {url} did not answer JSON ({error}); is {URL_VARIABLE} KLASS's API?") from error
 

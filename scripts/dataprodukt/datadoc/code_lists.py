@@ -124,7 +124,9 @@ class CodeLists:
         codes = list(known.codes) if known else []
         have = {code.code for code in codes}
         codes += [Code(str(klass), name) for klass, name in sorted(extra.items()) if str(klass) not in have]
-        merged = CodeList(CLASSIFICATIONS, tuple(codes), None, "KLASS classifications", None, "", CLASSIFICATIONS_FILE)
+        name = known.name if known else "KLASS-klassifikasjoner"
+        path = known.path if known else "seeds with meta klass_id"
+        merged = CodeList(CLASSIFICATIONS, tuple(codes), None, name, None, known.source if known else "", path)
         return CodeLists({**self.lists, CLASSIFICATIONS: merged}) if codes else self
 
 

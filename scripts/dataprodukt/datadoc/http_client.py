@@ -65,6 +65,7 @@ def request(
     what: str = "the catalog",
     retries: int = RETRIES,
     backoff: float = BACKOFF,
+    fix: str = "check the configuration (vars catalogs in dbt_project.yml)",
 ) -> Response:
     """Send one request (again on a network error, 429 or 5xx); the answer of a 2xx, else a UserError."""
     sent = {"User-Agent": USER_AGENT, **(headers or {})}
@@ -78,7 +79,7 @@ def request(
             return outcome
         status = outcome.status if isinstance(outcome, Response) else None
         if attempt > retries or (status is not None and status not in RETRY_STATUS):
-            raise UserError(_message(method, url, outcome, attempt, what, bool(token)))
+            raise UserError(_message(method, url, outcome, attempt, what, bool(token), fix))
         time.sleep(backoff * 2 ** (attempt - 1))
 
 
@@ -94,7 +95,7 @@ def _send(method: str, url: str, body: bytes | None, headers: dict[str, str]) ->
         return str(getattr(error, "reason", error))
 
 
-def _message(method: str, url: str, outcome: Response | str, attempts: int, what: str, token: bool) -> str:
+def _message(method: str, url: str, outcome: Response | str, attempts: int, what: str, token: bool, fix: str) -> str:
     tries = f" (after {attempts} attempts)" if attempts > 1 else ""
     if isinstance(outcome, str):
         return f"{what}: {method} {url} failed{tries}: {outcome}; check the address and the network"
@@ -106,5 +107,5 @@ def _message(method: str, url: str, outcome: Response | str, attempts: int, what
     elif outcome.status >= 500:
         advice = "the service failed: try again later"
     else:
-        advice = "check the configuration (vars catalogs in dbt_project.yml)"
+        advice = fix
     return f"{what}: {method} {url} answered {outcome.status}{tries}: {answer or '(no body)'}; {advice}"
