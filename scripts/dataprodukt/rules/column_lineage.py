@@ -79,7 +79,8 @@ class ColumnLineage:
         statements = [item for item in sqlglot.parse(sql, read=self.dialect) if item is not None]
         if not statements:
             return {}
-        found = lineage(None, statements[-1], self._schema(), dialect=self.dialect)
+        # trim_selects would copy each query once per column, for a display we do not use
+        found = lineage(None, statements[-1], self._schema(), dialect=self.dialect, trim_selects=False)
         result: dict[str, set[Column]] = {}
         for name, root in found.items() if isinstance(found, dict) else []:
             result[str(name).lower()] = {leaf for node in root.walk() if (leaf := self._leaf(node)) is not None}
