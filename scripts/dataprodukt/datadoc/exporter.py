@@ -57,21 +57,28 @@ def describe_datasets(
     classes = personal_data_classes(manifest)
     keyed = keyed_pseudonyms(manifest, classes) if classes else set()
     lineage = Lineage(manifest, classes, keyed)
-    published = _records(storage, manifest)
+    datasets = published_datasets(manifest)
+    published = _records(storage, {dataset.product for dataset in datasets})
+    by_model: dict[str, list[Record]] = {}
+    for record in published.values():
+        by_model.setdefault(record.model, []).append(record)
     reference = key_reference(variables or {})
     done: list[DatasetDescription] = []
-    for dataset in published_datasets(manifest):  # each model's versions in order: the previous comes first
-        previous, previous_variables = _previous(dataset, done, published, storage)
+    versions: dict[str, list[DatasetDescription]] = {}  # each model's versions described so far
+    for dataset in datasets:  # each model's versions in order: the previous comes first
+        earlier = versions.setdefault(dataset.model, [])
+        previous, previous_variables = _previous(dataset, earlier, by_model.get(dataset.model, []), storage)
         context = Context(previous, tuple(previous_variables), published.get(dataset.stem), reference)
-        done.append(describe(dataset, columns_of(dataset.unique_id), lineage, uri, context))
+        description = describe(dataset, columns_of(dataset.unique_id), lineage, uri, context)
+        done.append(description)
+        earlier.append(description)
     return done
 
 
-def _records(storage: Storage | None, manifest: dict[str, Any]) -> dict[str, Record]:
+def _records(storage: Storage | None, products: set[str]) -> dict[str, Record]:
     """The publication register's records in storage, by dataset stem (none without storage)."""
     if storage is None:
         return {}
-    products = {dataset.product for dataset in published_datasets(manifest)}
     found: dict[str, Record] = {}
     for product in sorted(products):
         try:
@@ -82,16 +89,13 @@ def _records(storage: Storage | None, manifest: dict[str, Any]) -> dict[str, Rec
 
 
 def _previous(
-    dataset: Dataset, done: list[DatasetDescription], published: dict[str, Record], storage: Storage | None
+    dataset: Dataset, earlier: list[DatasetDescription], records: list[Record], storage: Storage | None
 ) -> tuple[int | None, list[dict[str, Any]]]:
-    """The newest stable version before this one, and its variables as its document has them."""
+    """The newest stable version before this one (of the same model: ``earlier`` described here, ``records``
+    published), and its variables as its document has them."""
     version = dataset.version or 0
-    described = [
-        item for item in done if item.dataset.model == dataset.model and 1 <= (item.dataset.version or 0) < version
-    ]
-    stored = [
-        record for record in published.values() if record.model == dataset.model and 1 <= record.version < version
-    ]
+    described = [item for item in earlier if 1 <= (item.dataset.version or 0) < version]
+    stored = [record for record in records if 1 <= record.version < version]
     newest = max([item.dataset.version or 0 for item in described] + [record.version for record in stored], default=0)
     if not newest:
         return None, []
