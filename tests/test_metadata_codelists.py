@@ -116,6 +116,24 @@ def test_the_shipped_lists_name_the_examples_codes() -> None:
     assert problem is not None and [code.code for code in problem.closest] == ["20"]
 
 
+# (field, value written, the closest codes the shipped lists suggest)
+CLOSEST = [
+    ("unit_type", "2O", ["20", "02", "12"]),  # the letter O for a zero first, then by spelling in list order
+    ("unit_type", "person", ["20"]),  # a code's name
+    ("subject_field", "AL04", ["al04", "bf04", "he04"]),
+    ("subject_field", "al4", ["al04", "al", "al03"]),
+    ("subject_field", "sykefravær", []),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "expected"), CLOSEST)
+def test_a_wrong_code_suggests_the_closest(field: str, value: str, expected: list[str]) -> None:
+    problem = code_lists.load(REPO).check("m", None, field, value)
+    assert problem is not None and [code.code for code in problem.closest] == expected
+    if not expected:
+        assert problem.rule.endswith("see the 108 codes in codelists/klass-618-statistikkomraader.json")
+
+
 CODES: dict[int, tuple[str, str, list[tuple[str, str, str | None]]]] = {
     # id -> (name, version, codes); shaped like KLASS's API, values made up for the test
     702: ("Standard for enhetstyper", "Enhetstyper 2025", [("12", "Foretak", None), ("20", "Person", None)]),

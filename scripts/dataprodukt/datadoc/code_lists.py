@@ -66,13 +66,23 @@ class CodeList:
         return f"{parent.name} / {found.name}" if parent else found.name
 
     def closest(self, value: str, limit: int = 3) -> list[Code]:
-        """The codes nearest ``value``: by the code's spelling, then by name (``Person`` finds ``20``)."""
-        codes = self.by_code
+        """The codes nearest ``value``: the same code written with another case or a letter O for a zero first,
+        then a code whose name it is (``Person`` finds ``20``), then by spelling, ties in the list's order."""
         text = str(value).strip()
-        found = difflib.get_close_matches(text, list(codes), n=limit, cutoff=0.5)
-        names = {code.name.lower(): code.code for code in self.codes}
-        found += [names[name] for name in difflib.get_close_matches(text.lower(), list(names), n=limit, cutoff=0.6)]
-        return [codes[code] for code in dict.fromkeys(found)][:limit]
+        folded = text.casefold().replace("o", "0")
+        found = [code for code in self.codes if code.code.casefold().replace("o", "0") == folded]
+        names = [code for code in self.codes if code.name and code.name.casefold() == text.casefold()]
+        names += [
+            next(code for code in self.codes if code.name.casefold() == name)
+            for name in difflib.get_close_matches(text.casefold(), [c.name.casefold() for c in self.codes], limit, 0.6)
+        ]
+        scored = [
+            (difflib.SequenceMatcher(None, text, code.code).ratio(), index) for index, code in enumerate(self.codes)
+        ]
+        spelled = [
+            self.codes[index] for score, index in sorted(scored, key=lambda item: (-item[0], item[1])) if score >= 0.5
+        ]
+        return list(dict.fromkeys(found + names + spelled))[:limit]
 
 
 @dataclass(frozen=True)
