@@ -28,19 +28,9 @@ from dataprodukt.core.storage import Storage
 from dataprodukt.datadoc.types import column_kind, datadoc_type
 from dataprodukt.publish.register import Record, record_path, stored_records
 from dataprodukt.rules.identity import Dataset, published_datasets
-from tests.conftest import IN_CI, REPO, BuiltExample, clean_env, run_cli
+from tests.conftest import REPO, BuiltExample, clean_env, run_cli
 from tests.support.runlog_job import run_job
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = REPO / "build" / "test-artifacts"
 TITLES = {
     "sykefravaer_person": "Sykefravær per arbeidsforhold og kvartal",
@@ -156,33 +146,6 @@ def site(example_duckdb: BuiltExample, tmp_path_factory: pytest.TempPathFactory)
     index = root / "build" / "catalog" / "site" / "index.html"
     assert str(index) in result.stdout
     return {"root": root, "index": index, "record": record}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        message = "chromium is not installed (apt-get install -y chromium)"
-        if IN_CI:
-            pytest.fail(f"{message}: the catalog page must be tested in a real browser in CI")
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nb-NO")
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    opened.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    opened.errors = errors
-    yield opened
-    context.close()
 
 
 @pytest.fixture(scope="module")

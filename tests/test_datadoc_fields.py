@@ -316,3 +316,95 @@ def test_a_model_description_longer_than_bigquery_takes_is_too_long() -> None:
     findings = [item for item in _describe(artifacts).findings if item.rule.startswith("too long")]
     assert [(item.column, item.field) for item in findings] == [(None, "description")]
     assert "16385 characters, BigQuery takes 16384" in findings[0].rule
+
+
+def test_model_level_values_are_every_variables_unless_the_column_says_otherwise() -> None:
+    artifacts = _artifacts(1)
+    meta = _node(artifacts, "tabell_0")["config"]["meta"]
+    meta["variable_role"] = "ATTRIBUTE"
+    staging = artifacts.manifest["nodes"]["model.syntetisk.stg_kilde__tabell_0"]["columns"]
+    del staging["fylkesnummer"]["meta"]["variable_role"]  # no role written anywhere: the model's
+    staging["antall"]["meta"]["population_description"] = "Personer med minst én hendelse."
+    staging["antall"]["meta"]["unit_type"] = "12"
+    variables = {variable.short_name: variable.fields for variable in _describe(artifacts).variables}
+    assert variables["fylkesnummer"]["variable_role"] == "ATTRIBUTE"
+    assert variables["kvartal"]["variable_role"] == "START_TIME"  # written where it enters: wins
+    assert variables["kvartal"]["population_description"] == [
+        {"languageCode": "nb", "languageText": "Alle syntetiske personer."}
+    ]
+    assert variables["antall"]["population_description"][0]["languageText"] == "Personer med minst én hendelse."
+    assert (variables["antall"]["unit_type"], variables["kvartal"]["unit_type"]) == ("12", "20")
+
+
+def test_a_definition_written_where_a_column_enters_follows_it_as_a_vardef_urn() -> None:
+    artifacts = _artifacts(1)
+    staging = artifacts.manifest["nodes"]["model.syntetisk.stg_kilde__tabell_0"]["columns"]
+    staging["fylkesnummer"]["meta"]["definition_uri"] = "https://metadata.ssb.no/variable-definitions/wypvb3wd"
+    staging["fylkesnummer"]["meta"]["classification_uri"] = "https://www.ssb.no/klass/klassifikasjoner/104"
+    _node(artifacts, "tabell_0")["columns"]["antall"]["meta"]["definition_uri"] = (
+        "urn:ssb:variable-definition:vardef:Ab12Cd34"
+    )
+    variables = {variable.short_name: variable.fields for variable in _describe(artifacts).variables}
+    assert variables["fylkesnummer"]["definition_uri"] == "urn:ssb:variable-definition:vardef:wypvb3wd"
+    assert variables["fylkesnummer"]["classification_uri"] == "urn:ssb:classification:klass:104"
+    assert variables["antall"]["definition_uri"] == "urn:ssb:variable-definition:vardef:Ab12Cd34"
+
+
+# (meta version_description, the publication's change note, expected nb text)
+DESCRIPTIONS = [
+    ("Rettet fylkesnummer", "Korrigert: 12 rader endret", "Rettet fylkesnummer"),
+    (None, "Korrigert: 12 rader endret i antall", "Korrigert: 12 rader endret i antall"),
+    (None, None, "Endret fra versjon 1: fjernet belop."),
+]
+
+
+@pytest.mark.parametrize(("written", "note", "expected"), DESCRIPTIONS)
+def test_version_description_is_the_authors_then_the_change_note_then_the_difference(
+    written: str | None, note: str | None, expected: str
+) -> None:
+    from types import SimpleNamespace
+
+    from dataprodukt.datadoc.describe import Context
+
+    artifacts = _artifacts(1)
+    node = _node(artifacts, "tabell_0")
+    node["version"] = node["latest_version"] = 2
+    if written:
+        node["config"]["meta"]["version_description"] = written
+    previous = [variable.fields for variable in _describe(_artifacts(1)).variables]
+    del node["columns"]["belop"]
+    del artifacts.catalog["nodes"]["model.syntetisk.tabell_0.v1"]["columns"]["belop"]
+    synthetic.name_datasets(artifacts.manifest)
+    dataset = published_datasets(artifacts.manifest)[0]
+    record = SimpleNamespace(change_note=note)  # the publication register's record, when it has a change note
+    context = Context(1, tuple(previous), record)
+    found = describe(dataset, artifacts.catalog_columns(dataset.unique_id), Lineage(artifacts.manifest), "", context)
+    assert found.fields["version_description"][0]["languageText"] == expected
+
+
+def test_a_version_no_longer_in_the_project_is_compared_from_its_document_in_storage(tmp_path: Path) -> None:
+    from dataprodukt.publish.register import Record, record_path
+
+    storage, catalog = _places(tmp_path)
+    artifacts = _artifacts(1)
+    first = export(tmp_path, copy.deepcopy(artifacts), storage, catalog).documents[0].description.dataset
+    fields = dict.fromkeys(("product", "period_from", "period_to", "relation_schema", "relation_name"), "x")
+    record = Record(
+        **{**fields, "dataset": first.stem, "model": first.model, "version": 1, "dataset_state": first.dataset_state},
+        file_path=str(first.storage_path),
+        row_count=1,
+        content_checksum="c",
+        code_fingerprint="f",
+        sql_fingerprint="s",
+        git_commit=None,
+        published_at="2026-01-01T08:00:00",
+    )
+    storage.write_new(record_path("syntetisk", first.storage_folder, first.stem), record.to_json().encode("utf-8"))
+    node = _node(artifacts, "tabell_0")  # v1 leaves the project, v2 has a column more
+    node["version"] = node["latest_version"] = 2
+    node["columns"]["ny"] = {"name": "ny", "description": "Ny kolonne.", "meta": {"variable_role": "ATTRIBUTE"}}
+    artifacts.catalog["nodes"]["model.syntetisk.tabell_0.v1"]["columns"]["ny"] = {"name": "ny", "type": "VARCHAR"}
+    synthetic.name_datasets(artifacts.manifest)
+    [second] = describe_all(artifacts, "gs://b", storage)
+    assert second.fields["version_description"][0]["languageText"] == "Endret fra versjon 1: lagt til ny (STRING)."
+    assert second.changes is not None and [item.short_name for item in second.changes.added] == ["ny"]

@@ -17,6 +17,7 @@ from dataprodukt.core.context import Progress, RunContext
 from dataprodukt.core.project import Project
 from dataprodukt.core.provenance import now
 from dataprodukt.datadoc import exporter as datadoc_export
+from dataprodukt.datadoc import remote_catalogs
 from dataprodukt.load import generator, loader
 from dataprodukt.load.replay import replay
 from dataprodukt.publish import publication
@@ -29,6 +30,8 @@ POST_BUILD_STEPS: list[tuple[str, Callable[[RunContext], object]]] = [
     ("publish: export, register, latest alias", publication.step),
     ("export metadata (Datadoc)", datadoc_export.step),
     ("catalog page", catalog_site.step),
+    # only where vars catalogs configures a sink
+    ("remote catalogs", remote_catalogs.step),
 ]
 
 

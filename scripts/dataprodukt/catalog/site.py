@@ -13,12 +13,16 @@ from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from dataprodukt.catalog import sources
+from dataprodukt.catalog import chart, sources
+from dataprodukt.catalog.labels import LABELS, classification, coded
 from dataprodukt.core.context import RunContext
 from dataprodukt.core.provenance import now
 from dataprodukt.core.storage import Storage
+from dataprodukt.datadoc import code_lists, links
 from dataprodukt.datadoc.types import column_kind, datadoc_type
+from dataprodukt.datadoc.version_changes import compare, shape
 from dataprodukt.publish.register import Record
+from dataprodukt.rules.column_lineage import ColumnLineage
 from dataprodukt.rules.identity import Dataset, node_meta
 from dataprodukt.rules.naming_standard import DATA_STATES
 
@@ -29,49 +33,6 @@ SITE = "site"
 STATE_ORDER = ["SOURCE_DATA", *(state.dataset_state for state in DATA_STATES)]
 # a bucket object as a signed-in user opens it in the browser
 BROWSER_URL = "https://storage.cloud.google.com/"
-
-LABELS: dict[str, dict[str, str]] = {
-    "state": {
-        "SOURCE_DATA": "Kildedata",
-        "INPUT_DATA": "Inndata",
-        "PROCESSED_DATA": "Klargjorte data",
-        "STATISTICS": "Statistikk",
-        "OUTPUT_DATA": "Utdata",
-    },
-    "assessment": {"SENSITIVE": "Sensitiv", "PROTECTED": "Skjermet", "OPEN": "Åpen"},
-    "status": {"DRAFT": "Utkast", "INTERNAL": "Intern", "EXTERNAL": "Ekstern", "DEPRECATED": "Utgått"},
-    "role": {
-        "IDENTIFIER": "Identifikator",
-        "MEASURE": "Målevariabel",
-        "START_TIME": "Starttid",
-        "STOP_TIME": "Stopptid",
-        "ATTRIBUTE": "Attributt",
-    },
-    "type": {
-        "STRING": "Tekst",
-        "INTEGER": "Heltall",
-        "FLOAT": "Desimaltall",
-        "DATETIME": "Dato/tid",
-        "BOOLEAN": "Boolsk",
-    },
-    "personal": {
-        "NOT_PERSONAL_DATA": "Ikke personopplysning",
-        "PSEUDONYMISED_ENCRYPTED_PERSONAL_DATA": "Personopplysning, pseudonymisert",
-        "NON_PSEUDONYMISED_ENCRYPTED_PERSONAL_DATA": "Personopplysning, ikke pseudonymisert",
-    },
-    "temporality": {"FIXED": "Fast", "STATUS": "Status", "ACCUMULATED": "Akkumulert", "EVENT": "Hendelse"},
-    "run": {
-        "success": "Vellykket",
-        "error": "Feilet",
-        "fail": "Feilet",
-        "runtime error": "Feilet",
-        "skipped": "Hoppet over",
-        "pass": "OK",
-        "warn": "Advarsel",
-        "no-op": "Uendret",
-    },
-    "node": {"model": "modell", "seed": "kodeliste", "snapshot": "historikk", "source": "kilde", "exposure": "bruk"},
-}
 
 
 def build_catalog_site(context: RunContext, out: Storage | None = None) -> str:
@@ -131,6 +92,10 @@ class Page:
         self.status = status
         self.documents = sources.datadoc_documents(self.storage, product)
         self.register = sources.register_records(self.storage, product)
+        lists = code_lists.load(context.project.root)
+        self.lists = lists.with_classifications(code_lists.seed_classifications(self.manifest))
+        self.columns = ColumnLineage(self.manifest, self.catalog)
+        self.context = context
 
     def link(self, path: PurePosixPath | str) -> str:
         """A link to a file in storage: relative from a local site to local storage (works from disk and a web
@@ -175,10 +140,13 @@ def _dataset_entry(page: Page, versions: list[Dataset]) -> dict[str, Any]:
             continue
         rows.append(_document_only_version(page, stem, parts, document))
     rows.sort(key=lambda row: -(row["version"] if row["version"] is not None else -1))
+    _version_changes(page, rows)
     document = (page.documents.get(latest.stem) or {}).get("datadoc") or {}
     meta = node_meta(latest.node)
     dataset_doc: dict[str, Any] = document.get("dataset") or {}
-    variables = _variables(latest, document.get("variables") or [], page.catalog)
+    variables = _variables(page, latest, document.get("variables") or [])
+    unit_type = meta.get("unit_type") or _common(variables, "unit_type")
+    data_source = meta.get("data_source") or _common(variables, "data_source")
     return {
         "id": latest.model,
         "model": latest.model,
@@ -189,11 +157,13 @@ def _dataset_entry(page: Page, versions: list[Dataset]) -> dict[str, Any]:
         "assessment": str(dataset_doc.get("assessment") or latest.assessment),
         "status": str(dataset_doc.get("dataset_status") or meta.get("dataset_status") or "DRAFT"),
         "keywords": [str(word) for word in (dataset_doc.get("keyword") or meta.get("keyword") or [])],
-        "unit_type": str(dataset_doc.get("unit_type") or meta.get("unit_type") or ""),
+        "unit_type": coded(page.lists, "unit_type", unit_type),
         "population": _text(dataset_doc.get("population_description")) or str(meta.get("population_description") or ""),
-        "subject_field": str(dataset_doc.get("subject_field") or meta.get("subject_field") or ""),
-        "temporality": str(dataset_doc.get("temporality_type") or meta.get("temporality_type") or ""),
-        "data_source": str(dataset_doc.get("data_source") or meta.get("data_source") or ""),
+        "subject_field": coded(
+            page.lists, "subject_field", dataset_doc.get("subject_field") or meta.get("subject_field")
+        ),
+        "temporality": str(meta.get("temporality_type") or _common(variables, "temporality") or ""),
+        "data_source": coded(page.lists, "data_source", data_source),
         "spatial_coverage": _text(dataset_doc.get("spatial_coverage_description")) or "Norge",
         "contains_personal_data": any(variable["personal_data"] != "NOT_PERSONAL_DATA" for variable in variables),
         "metadata_from": "datadoc" if document else "dbt",
@@ -210,7 +180,44 @@ def _dataset_entry(page: Page, versions: list[Dataset]) -> dict[str, Any]:
         "variables": variables,
         "lineage": sources.lineage(page.manifest, latest.unique_id),
         "run": _run_entry(page.status.get(latest.unique_id)),
+        "chart": _chart(page, latest, variables),
     }
+
+
+def _common(variables: list[dict[str, Any]], key: str) -> str:
+    """The value most variables have (the model's "global" value, when the model's meta is not at hand)."""
+    values = [str(variable.get(key) or "") for variable in variables if variable.get(key)]
+    return max(set(values), key=values.count) if values else ""
+
+
+def _chart(page: Page, dataset: Dataset, variables: list[dict[str, Any]]) -> dict[str, Any] | None:
+    if chart.spec(dataset, variables) is None:
+        return None
+    try:
+        warehouse = page.context.warehouse
+    except Exception as error:  # no figure without the warehouse; the page is still built
+        print(f"dataprodukt catalog: no figures: {error}", file=sys.stderr)
+        return None
+    return chart.chart(warehouse, dataset, variables)
+
+
+def _version_changes(page: Page, rows: list[dict[str, Any]]) -> None:
+    """Each version's version_description, and what changed in its variables since the stable version before it
+    (rows are newest first)."""
+    for index, row in enumerate(rows):
+        document = (page.documents.get(row["stem"]) or {}).get("datadoc") or {}
+        row["version_description"] = _text((document.get("dataset") or {}).get("version_description"))
+        row["changes"] = None
+        before = next((older for older in rows[index + 1 :] if older["version"]), None)
+        older_doc = (page.documents.get(before["stem"]) or {}).get("datadoc") if before else None
+        if before is None or not document or not older_doc or not row["version"]:
+            continue
+        changes = compare(
+            before["version"],
+            [shape(item) for item in older_doc.get("variables") or []],
+            [shape(item) for item in document.get("variables") or []],
+        )
+        row["changes"] = changes.as_dict()
 
 
 def _latest(versions: list[Dataset]) -> Dataset:
@@ -272,8 +279,10 @@ def _published(record: Record | None) -> dict[str, Any] | None:
     }
 
 
-def _variables(dataset: Dataset, documented: list[dict[str, Any]], catalog: dict[str, Any]) -> list[dict[str, Any]]:
-    """Variables from the Datadoc document, in column order, with dbt's descriptions and meta beside them."""
+def _variables(page: Page, dataset: Dataset, documented: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Variables from the Datadoc document, in column order, with dbt's descriptions and meta beside them, and the
+    source columns each is computed from."""
+    catalog = page.catalog
     columns: dict[str, Any] = dataset.node.get("columns") or {}
     warehouse_types = {
         name.lower(): str(column.get("type") or "")
@@ -300,8 +309,14 @@ def _variables(dataset: Dataset, documented: list[dict[str, Any]], catalog: dict
                 "role": str(variable.get("variable_role") or meta.get("variable_role") or ""),
                 "personal_data": _personal(variable, meta),
                 "measurement_unit": str(variable.get("measurement_unit") or meta.get("measurement_unit") or ""),
-                "classification_uri": str(variable.get("classification_uri") or meta.get("classification_uri") or ""),
-                "definition_uri": str(variable.get("definition_uri") or meta.get("definition_uri") or ""),
+                "classification": classification(
+                    page.lists, variable.get("classification_uri") or meta.get("classification_uri")
+                ),
+                "definition_uri": links.browser_url(variable.get("definition_uri") or meta.get("definition_uri")),
+                "unit_type": str(variable.get("unit_type") or ""),
+                "data_source": str(variable.get("data_source") or ""),
+                "temporality": str(variable.get("temporality_type") or ""),
+                "sources": sorted(page.columns.label(item) for item in page.columns.origins(dataset.unique_id, name)),
             }
         )
     return variables

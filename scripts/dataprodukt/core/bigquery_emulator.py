@@ -14,15 +14,13 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
-from dataprodukt.core import filelock
+from dataprodukt.core import venv as tool_venv
 from dataprodukt.core.errors import UserError
 
 DEFAULT_REST_PORT = 9050
@@ -32,7 +30,7 @@ REQUIREMENTS = "bqemulator-requirements.txt"
 
 
 def requirements_text() -> str:
-    return resources.files("dataprodukt").joinpath("data", REQUIREMENTS).read_text(encoding="utf-8")
+    return tool_venv.requirements_text(REQUIREMENTS)
 
 
 @dataclass(frozen=True)
@@ -82,56 +80,13 @@ def healthy(endpoint: str, timeout: float = 1.0) -> bool:
         return False
 
 
-def _python(venv: Path) -> Path:
-    return venv / "bin" / "python"
-
-
-def _installer() -> list[str]:
-    """uv beside this interpreter (as the project installs it), else pip."""
-    uv = Path(sys.executable).parent / "uv"
-    found = str(uv) if uv.is_file() else shutil.which("uv")
-    return [found, "pip", "install", "--no-build", "--python"] if found else []
+def _python(venv_dir: Path) -> Path:
+    return tool_venv.python_of(venv_dir)
 
 
 def ensure_venv(emulator: Emulator) -> Path:
-    """Create the emulator's virtualenv once per pinned requirements (a marker file holds the pins installed).
-
-    Two starts at once (two terminals, parallel tests) take turns: the second finds the first's virtualenv ready."""
-    with filelock.exclusive(emulator.venv.parent / ".venv.lock"):
-        return _ensure_venv(emulator)
-
-
-def _ensure_venv(emulator: Emulator) -> Path:
-    venv = emulator.venv
-    wanted = requirements_text()
-    marker = venv / "dataprodukt-requirements.txt"
-    if _python(venv).is_file() and marker.is_file() and marker.read_text(encoding="utf-8") == wanted:
-        return venv
-    venv.parent.mkdir(parents=True, exist_ok=True)
-    if venv.exists():
-        shutil.rmtree(venv)
-    requirements = venv.parent / f".{REQUIREMENTS}"
-    requirements.write_text(wanted, encoding="utf-8")
-    base = sys.executable if sys.prefix == sys.base_prefix else str(Path(sys.base_prefix) / "bin" / "python3")
-    steps = [[base, "-m", "venv", "--without-pip", str(venv)]]
-    installer = _installer()
-    if installer:
-        steps.append([*installer, str(_python(venv)), "-r", str(requirements)])
-    else:
-        steps[0] = [base, "-m", "venv", str(venv)]
-        steps.append(
-            [str(_python(venv)), "-m", "pip", "install", "-q", "--only-binary", ":all:", "-r", str(requirements)]
-        )
-    for command in steps:
-        result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=900)
-        if result.returncode != 0:
-            detail = " ".join((result.stderr or result.stdout).split())[-600:]
-            raise UserError(
-                f"installing the BigQuery emulator into {venv} failed ({' '.join(command[:3])} ...): {detail}. "
-                f"It needs PyPI (or a pip/uv mirror) reachable; the pins are in {REQUIREMENTS}"
-            )
-    marker.write_text(wanted, encoding="utf-8")
-    return venv
+    """Create the emulator's virtualenv once per pinned requirements (see ``core.venv``)."""
+    return tool_venv.ensure(emulator.venv, REQUIREMENTS, "the BigQuery emulator")
 
 
 def place_extensions(emulator: Emulator) -> Path:

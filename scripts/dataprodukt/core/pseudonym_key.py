@@ -17,9 +17,19 @@ from pathlib import Path
 from dataprodukt.core.errors import UserError
 
 KEY_VARIABLE = "DATAPRODUKT_PSEUDONYM_KEY"
+# what the macro computes, as a Datadoc pseudonymization block names it (macros/privacy/pseudonymize.sql)
+ALGORITHM = "HMAC-SHA-256"
+# the var naming the key in a Datadoc document: the key's reference (where it is kept), never the key
+KEY_REFERENCE_VAR = "pseudonym_key_reference"
 KEY_FILE = "pseudonym.key"
 LOCAL_TARGETS = frozenset({"duckdb", "postgres", "bigquery_emulator"})
 MIN_BYTES, MAX_BYTES = 32, 64
+
+
+def key_reference(variables: dict[str, object]) -> str:
+    """Where the key is kept, as documents name it: the var ``pseudonym_key_reference`` (e.g. the secret's name
+    in production's secret store), else the environment variable the macro reads."""
+    return str(variables.get(KEY_REFERENCE_VAR) or KEY_VARIABLE)
 
 
 def development_key(build_dir: Path) -> tuple[str, bool]:

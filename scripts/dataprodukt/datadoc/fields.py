@@ -6,6 +6,7 @@ Text fields are multilingual: the plain key (or the dbt ``description``) is bokm
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,9 +81,18 @@ class EnumProblem:
     value: str
     allowed: tuple[str, ...]
 
+    @property
+    def closest(self) -> list[str]:
+        """The allowed values nearest the one written (``TIME`` -> ``START_TIME``, ``STOP_TIME``)."""
+        return difflib.get_close_matches(str(self.value).strip().upper(), self.allowed, n=3, cutoff=0.4)
+
+    @property
+    def hint(self) -> str:
+        return f"; closest: {', '.join(self.closest)}" if self.closest else ""
+
     def __str__(self) -> str:
         where = f"model {self.model}" + (f", column {self.column}" if self.column else "")
-        return f"{where}: meta {self.field} {self.value!r} is not one of {', '.join(self.allowed)}"
+        return f"{where}: meta {self.field} {self.value!r} is not one of {', '.join(self.allowed)}{self.hint}"
 
 
 def enum_value(

@@ -4,6 +4,8 @@ A column's description and meta come from its parents (model, snapshot, seed or 
 the first parent whose own lineage knows a column of the same name; what the node itself says wins, key by key.
 Where no YAML states a column's ``is_personal_data``, the class computed by column lineage from the compiled SQL
 (``dataprodukt.rules.personal_data.classify``) fills it, so a renamed or derived column is marked as its inputs are.
+Every meta key is inherited so, ``definition_uri`` (Vardef) among them: a definition written where a column enters
+follows it downstream like its description.
 """
 
 from __future__ import annotations
@@ -26,10 +28,15 @@ class Lineage:
     """Resolves inherited column docs over a manifest; each (node, column) is resolved once."""
 
     def __init__(
-        self, manifest: dict[str, Any], classes: dict[tuple[str, str], tuple[str, str | None]] | None = None
+        self,
+        manifest: dict[str, Any],
+        classes: dict[tuple[str, str], tuple[str, str | None]] | None = None,
+        keyed: set[tuple[str, str]] | None = None,
     ) -> None:
         # (unique_id, column) -> (is_personal_data, upstream column) from the column lineage, when known
         self.classes = {(unique_id, column.lower()): value for (unique_id, column), value in (classes or {}).items()}
+        # columns the pseudonymize macro made, by the same lineage (rules.personal_data.keyed_pseudonyms)
+        self.keyed = {(unique_id, column.lower()) for unique_id, column in keyed or set()}
         self.nodes: dict[str, dict[str, Any]] = {**manifest.get("sources", {}), **manifest.get("nodes", {})}
         parent_map: dict[str, list[str]] = manifest.get("parent_map") or {}
         self.parents: dict[str, list[str]] = {
@@ -38,6 +45,9 @@ class Lineage:
         }
         self._own: dict[str, dict[str, ColumnDoc]] = {}
         self._resolved: dict[tuple[str, str], ColumnDoc | None] = {}
+
+    def keyed_pseudonym(self, unique_id: str, column: str) -> bool:
+        return (unique_id, column.lower()) in self.keyed
 
     def own(self, unique_id: str) -> dict[str, ColumnDoc]:
         if unique_id not in self._own:

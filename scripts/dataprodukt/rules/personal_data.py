@@ -31,6 +31,8 @@ from sqlglot.errors import SqlglotError
 from dataprodukt.core.errors import UserError
 from dataprodukt.rules.column_origin import (
     NOT,
+    PERSONAL,
+    PSEUDONYMISED,
     RANK,
     Origin,
     most,
@@ -77,6 +79,27 @@ def classify(manifest: dict[str, Any]) -> dict[tuple[str, str], tuple[str, str |
         for unique_id, columns in lineage.columns.items()
         for column, origin in columns.items()
     }
+
+
+def keyed_pseudonyms(
+    manifest: dict[str, Any], classes: dict[tuple[str, str], tuple[str, str | None]]
+) -> set[tuple[str, str]]:
+    """Columns pseudonymised with the project's key: PSEUDONYMISED, from an upstream column that is personal and
+    not pseudonymised (so the ``pseudonymize`` macro made them so; a column delivered pseudonymised is not)."""
+    labels = {
+        _label(node): unique_id
+        for unique_id, node in {**manifest.get("nodes", {}), **manifest.get("sources", {})}.items()
+        if node.get("resource_type") in {"model", "snapshot", "seed", "source"}
+    }
+    found = set()
+    for (unique_id, column), (klass, upstream) in classes.items():
+        if klass != PSEUDONYMISED or not upstream:
+            continue
+        node, _, name = upstream.rpartition(".")
+        source = labels.get(node)
+        if source is not None and classes.get((source, name.lower()), (None, None))[0] == PERSONAL:
+            found.add((unique_id, column))
+    return found
 
 
 def trace(manifest: dict[str, Any]) -> Lineage:
