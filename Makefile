@@ -12,11 +12,12 @@ UV_VERSION := 0.13.9
 export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: help install run test check lint format bench clean status catalog publish bq-emulator bq-emulator-stop
+.PHONY: help install run test test-tooling check lint format bench clean status catalog publish bq-emulator bq-emulator-stop
 
 help:
 	@echo "make run     build the example data product on DuckDB and export its metadata (creates .venv if missing)"
-	@echo "make test    run every test (DuckDB, a local PostgreSQL started if needed)"
+	@echo "make test    run the tests (DuckDB, a local PostgreSQL started if needed); in a new product its own"
+	@echo "make test-tooling  in a new product: the tooling's tests, on the example in tests/example/"
 	@echo "make check   run every convention check"
 	@echo "make lint    lint SQL and Python;  make format  fix what can be fixed"
 	@echo "make status  the last runs, failures, slowest models, volumes, stale sources"
@@ -42,8 +43,15 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/dataprodukt run
 
+# A product made with `dataprodukt new` keeps the example's project in tests/example/ for the tooling's tests: there
+# `make test` runs the product's own tests and `make test-tooling` the tooling's (the template runs them all).
+TESTS ?= $(if $(wildcard tests/example/dbt_project.yml),tests/test_product.py,tests)
+
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest $(TESTS)
+
+test-tooling: install
+	$(BIN)/pytest tests
 
 check: install
 	$(BIN)/dataprodukt check

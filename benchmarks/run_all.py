@@ -1,11 +1,14 @@
 """`make bench`: every benchmark, one after the other, as a table and a JSON file (build/bench/results.json).
 
-P1  the example pipeline on DuckDB: `dbt build` against the same compiled SQL run directly (goal <= 1.25x)
+P1  the example pipeline on DuckDB at 10 M rows: `dbt build` against an independent hand-written floor (the same
+    outputs and checks in one process, benchmarks/floor/; goal <= 1.25x, peak memory <= 1.25x)
 P2  a history run with 1 % changed rows against the initial history build, DuckDB (goal <= 0.2x): a source that
     delivers its changes; "P2 full" the same with full extracts (every key in every batch), for comparison
 P3  the Datadoc export of 1,000 and 2,000 synthetic models (goal < 2 s at 1,000; ratio <= 2.2)
 P4  the main job on a warm virtualenv at the default size (goal < 60 s), with its split
-P5  P1 and P2 on PostgreSQL
+P5  P1 (against the same floor written for PostgreSQL) and P2 on PostgreSQL
+P6  version decisions: classifying every change to the example's published versions (goal < 1 s), and the data
+    diff of two 10 M-row versions on DuckDB against one scan of both tables (goal <= 3x)
 
 Sizes can be lowered for a quick look (--rows, --pg-rows); the figures in BENCHMARKS.md use the defaults.
 """
@@ -49,7 +52,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--pg-rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--skip", action="append", default=[], help="P1..P5 to leave out")
+    parser.add_argument("--skip", action="append", default=[], help="P1..P6 to leave out")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     repeat = str(args.repeat)
@@ -84,6 +87,8 @@ def main() -> int:
                 env=env,
             ),
         }
+    if "P6" not in args.skip:
+        results["P6"] = run("bench_versions.py", "--rows", str(args.rows), "--repeat", repeat)
     (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
     print(f"figures written to {OUT / 'results.json'}")

@@ -14,9 +14,13 @@ from typing import Any
 
 import pytest
 
+from dataprodukt.core.storage_emulator import EmulatorServer
 from tests.support import postgres
 
 REPO = Path(__file__).resolve().parent.parent
+# The example project the tooling's tests build: the template itself, or, in a product made from it with
+# `dataprodukt new`, the example's copy in tests/example/ (its tooling, macros and docs are the product's).
+EXAMPLE = REPO / "tests" / "example" if (REPO / "tests" / "example" / "dbt_project.yml").is_file() else REPO
 # what a data product project consists of (the Python package is installed, not copied)
 PROJECT_FILES = (
     "dbt_project.yml",
@@ -29,14 +33,17 @@ PROJECT_FILES = (
     "tests/dbt",
     "docs",
 )
+# what the tooling brings to every product (in a product made with `dataprodukt new`, not in tests/example/)
+TOOLING_FILES = ("macros", "codelists", "docs")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+GCS_BUCKET = "dataprodukt-test"
 
 
 def copy_project(destination: Path) -> Path:
-    """A copy of this dbt project (no build/ or target/), to build or break in isolation."""
+    """A copy of the example's dbt project (no build/ or target/), to build or break in isolation."""
     destination.mkdir(parents=True, exist_ok=True)
     for name in PROJECT_FILES:
-        source = REPO / name
+        source = (REPO if name in TOOLING_FILES else EXAMPLE) / name
         if source.is_dir():
             shutil.copytree(source, destination / name, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
         elif source.is_file():
@@ -134,6 +141,16 @@ def example_postgres(
     example.cli("run")
     yield example
     postgres.drop_database(postgres_server, name)
+
+
+@pytest.fixture(scope="session")
+def gcs_emulator() -> Iterator[EmulatorServer]:
+    """The Cloud Storage emulator in this process, refusing to overwrite as Cloud Storage does
+    (dataprodukt.core.storage_emulator); its bucket dataprodukt-test exists. Each test writes below a folder of its
+    own; a CLI run reaches it through STORAGE_EMULATOR_HOST=<endpoint>."""
+    server = EmulatorServer(bucket=GCS_BUCKET).start()
+    yield server
+    server.stop()
 
 
 # A real browser for the catalog page: Debian's chromium driven by playwright (never `playwright install`).

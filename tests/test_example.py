@@ -132,7 +132,7 @@ def test_rerun_loads_nothing_twice(project_copy: Path) -> None:
     run_cli(project_copy, "run", "--rows", "2000", "--batches", "1")
     before = _history_rows(project_copy)
     second = run_cli(project_copy, "run", "--rows", "2000", "--batches", "1")
-    assert "history already holds every batch: nothing to load" in second.stdout
+    assert "history already holds every delivery: nothing to load" in second.stdout
     assert _history_rows(project_copy) == before
 
 
@@ -158,10 +158,10 @@ def test_the_freshness_threshold_is_the_examples_delivery_interval_and_a_day() -
     import yaml
 
     from dataprodukt.load.generator import BATCH_INTERVAL
-    from tests.conftest import REPO
+    from tests.conftest import EXAMPLE
 
     for source, _table in SOURCES:
-        text = (REPO / "models" / "staging" / source / f"_{source}__sources.yml").read_text(encoding="utf-8")
+        text = (EXAMPLE / "models" / "staging" / source / f"_{source}__sources.yml").read_text(encoding="utf-8")
         config = yaml.safe_load(text)["sources"][0]["config"]
         assert config["freshness"]["warn_after"] == {"count": BATCH_INTERVAL.days + 1, "period": "day"}, source
         assert config["loaded_at_query"].strip() == "{{ source_delivered_at() }}", source

@@ -1,7 +1,8 @@
 """The history integrity tests (macros/history/history_*.sql) catch each kind of broken history.
 
 A real history is built from hand-written batches, one violation is planted with SQL, and `dbt test` on the
-history must fail exactly the tests that guard against it (and pass once the history is restored).
+history must fail exactly the tests that guard against it, each with exactly the rules (column `regel` of the
+offending rows) that the violation breaks (and pass once the history is restored).
 """
 
 from __future__ import annotations
@@ -20,34 +21,48 @@ ENGINES = [pytest.param("duckdb", id="duckdb"), pytest.param("postgres", id="pos
 HISTORY = "historikk.hist_sykmelding__sykmeldinger"
 FAR = "cast('9999-12-31' as timestamp)"
 
-# violation -> (SQL that plants it, the tests that must fail)
+VERSIONS, DELETIONS, ROW_COUNT = (
+    "history_versions_valid",
+    "history_deletions_recorded",
+    "history_row_count_never_decreases",
+)
+ONE_CURRENT = (VERSIONS, "a key has exactly one current row (gyldig_til = 9999-12-31)")
+REAL_INTERVAL = (VERSIONS, "gyldig_fra is before gyldig_til")
+NO_OVERLAP = (VERSIONS, "validity intervals of a key do not overlap")
+UNIQUE_FROM = (VERSIONS, "(key, gyldig_fra) is unique")
+GONE = (DELETIONS, "a key gone from the source has a deletion row as its current row")
+IN_SOURCE = (DELETIONS, "a key in the source has a live current row, not a deletion row")
+CLOSES = (DELETIONS, "a deletion row closes a live version of its key")
+NEVER_FEWER = (ROW_COUNT, "a history never has fewer rows than an earlier run logged")
+
+# violation -> (SQL that plants it, the (test, rule) pairs that must fail)
 PLANTED = {
     "a second current row": (
         [f"insert into {HISTORY} select * from {HISTORY} where sykmelding_id = 'SM3'"],
-        {"history_one_current_row", "history_no_overlap", "history_unique_valid_from"},
+        {ONE_CURRENT, NO_OVERLAP, UNIQUE_FROM},
     ),
     "an empty interval": (
         [f"update {HISTORY} set gyldig_til = gyldig_fra where sykmelding_id = 'SM1' and gyldig_til < {FAR}"],
-        {"history_valid_from_before_valid_to"},
+        {REAL_INTERVAL},
     ),
     "an overlapping version": (
         [
             f"update {HISTORY} set gyldig_til = gyldig_til + interval '1 day' "
             f"where sykmelding_id = 'SM1' and gyldig_til < {FAR}"
         ],
-        {"history_no_overlap"},
+        {NO_OVERLAP},
     ),
     "a lost deletion row": (
         [f"delete from {HISTORY} where er_slettet = 'True'"],
-        {"history_one_current_row", "history_row_count_never_decreases"},
+        {ONE_CURRENT, NEVER_FEWER},
     ),
     "a deletion not recorded": (
         [f"update {HISTORY} set er_slettet = 'False' where er_slettet = 'True'"],
-        {"history_deletions_recorded"},
+        {GONE},
     ),
     "a re-insert not recorded": (
         [f"update {HISTORY} set er_slettet = 'True' where sykmelding_id = 'SM3'"],
-        {"history_deletions_recorded"},
+        {IN_SOURCE, CLOSES},
     ),
 }
 
@@ -70,8 +85,10 @@ def execute(project: Path, target: str, env: dict[str, str], statements: list[st
     connection.close()
 
 
-def failing_history_tests(project: Path, target: str, env: dict[str, str]) -> set[str]:
-    """Run `dbt test` on the history; the names of the generic tests that failed."""
+def failing_history_tests(project: Path, target: str, env: dict[str, str]) -> set[tuple[str, str]]:
+    """Run `dbt test` on the history; (generic test, rule) for every rule an offending row of a failed test names."""
+    from tests.support.history import query
+
     subprocess.run(
         [
             str(Path(sys.executable).parent / "dbt"),
@@ -94,11 +111,15 @@ def failing_history_tests(project: Path, target: str, env: dict[str, str]) -> se
     for result in results:
         if result["unique_id"].startswith("test.") and result["status"] != "pass":
             name = result["unique_id"].split(".")[2]
-            failed.add(next((test for test in ALL_TESTS if name.startswith(test)), name))
+            test = next((test for test in ALL_TESTS if name.startswith(test)), name)
+            offenders = f"select distinct regel from ({result['compiled_code']}) as offenders"
+            _, rows = query(project, target, env, offenders)
+            assert rows, f"{name} failed without an offending row: {result['message']}"
+            failed.update((test, rule) for (rule,) in rows)
     return failed
 
 
-ALL_TESTS = sorted({test for _, tests in PLANTED.values() for test in tests}, key=len, reverse=True)
+ALL_TESTS = [VERSIONS, DELETIONS, ROW_COUNT]
 
 
 @pytest.mark.parametrize("target", ENGINES)

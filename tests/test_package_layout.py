@@ -10,7 +10,19 @@ from pathlib import Path
 from tests.conftest import REPO
 
 PACKAGE = REPO / "scripts" / "dataprodukt"
-FOLDERS = {"core", "core/warehouse", "rules", "load", "publish", "datadoc", "catalog", "runlog", "checks", "commands"}
+FOLDERS = {
+    "core",
+    "core/warehouse",
+    "rules",
+    "load",
+    "load/sources",
+    "publish",
+    "datadoc",
+    "catalog",
+    "runlog",
+    "checks",
+    "commands",
+}
 MAX_LINES = 400
 # a branch on the warehouse's engine (``warehouse.kind == "duckdb"``, ``credentials.type in {...}``)
 ENGINE_BRANCH = re.compile(r"\b(?:warehouse|credentials)\.(?:kind|type)\s*(?:==|!=|\bin\b|\bnot in\b)")

@@ -214,6 +214,8 @@ def test_classify_gives_the_datadoc_export_every_column(example_duckdb: BuiltExa
         ("snapshot.sykefravaer.hist_aareg__arbeidsforhold", "fodselsnummer"): (PERSONAL, FNR),
         ("model.sykefravaer.int_arbeidsforhold_kvartal", "fodselsnummer"): (PERSONAL, FNR),
         ("model.sykefravaer.int_arbeidsforhold_per_tidspunkt", "fodselsnummer"): (PERSONAL, FNR),
+        ("model.sykefravaer.int_arbeidsforhold_gyldig_per_dato", "fodselsnummer"): (PERSONAL, FNR),
+        ("model.sykefravaer.int_arbeidsforhold_gyldig_per_dato_kjent_per_tidspunkt", "fodselsnummer"): (PERSONAL, FNR),
         ("model.sykefravaer.stg_sykmelding__sykmeldinger", "fodselsnummer"): (
             PERSONAL,
             "stg_sykmelding__sykmeldinger.fodselsnummer",

@@ -9,13 +9,15 @@ import pytest
 from dataprodukt.rules.column_origin import NOT_PERSONAL, PERSONAL, PSEUDONYMISED
 from dataprodukt.rules.personal_data import trace
 
-PAD_I, PAD_O = "36" * 64, "5c" * 64
 QUOTES = {"duckdb": '"', "postgres": '"', "bigquery": "`"}
+# the pseudonymize macro's compiled form on each engine ({key}: the key table, as the macro names it)
+PAD = {name: f"(select pads.{name} from {{key}} as pads)" for name in ("ipad", "opad")}
 HMAC = {
-    "duckdb": f"sha256(unhex('{PAD_O}') || unhex(sha256(unhex('{PAD_I}') || encode(cast(fodselsnummer as varchar)))))",
-    "postgres": f"encode(sha256(decode('{PAD_O}', 'hex') || sha256(decode('{PAD_I}', 'hex') || "
+    "duckdb": f"sha256(unhex({PAD['opad']}) || unhex(sha256(unhex({PAD['ipad']}) || "
+    "encode(cast(fodselsnummer as varchar)))))",
+    "postgres": f"encode(sha256(decode({PAD['opad']}, 'hex') || sha256(decode({PAD['ipad']}, 'hex') || "
     "convert_to(cast(fodselsnummer as text), 'UTF8'))), 'hex')",
-    "bigquery": f"to_hex(sha256(concat(from_hex('{PAD_O}'), sha256(concat(from_hex('{PAD_I}'), "
+    "bigquery": f"to_hex(sha256(concat(from_hex({PAD['opad']}), sha256(concat(from_hex({PAD['ipad']}), "
     "cast(cast(fodselsnummer as string) as bytes))))))",
 }
 
@@ -55,6 +57,8 @@ CASES: list[tuple[str, str, str]] = [
         NOT_PERSONAL,
     ),
     ("select {hmac} || fodselsnummer as lekker from {stg}", "lekker", PERSONAL),
+    # the pads must come from the key table: the same shape over another table is no pseudonymisation
+    ("select {hmac_elsewhere} as h from {stg}", "h", PERSONAL),
     ("select sha256(sha256(fodselsnummer)) as h from {stg}", "h", PERSONAL),
 ]
 
@@ -100,7 +104,12 @@ def manifest(dialect: str, sql: str, columns: tuple[str, ...] = ()) -> dict[str,
             "model.p.stg_kommune": model("stg_kommune", "select '0301' as kommune, '03' as fylke", []),
             "model.p.siste": model(
                 "siste",
-                sql.format(stg=stg, kom=kom, hmac=HMAC[dialect]),
+                sql.format(
+                    stg=stg,
+                    kom=kom,
+                    hmac=HMAC[dialect].format(key=relation(dialect, "pseudonymisering", "nokkel")),
+                    hmac_elsewhere=HMAC[dialect].format(key=relation(dialect, "pseudonymisering", "noe_annet")),
+                ),
                 ["model.p.stg_person", "model.p.stg_kommune"],
                 columns,
             ),

@@ -1,4 +1,7 @@
-"""The pseudonymize macro gives Python's HMAC-SHA-256 on DuckDB and PostgreSQL, and refuses to run without a key."""
+"""The pseudonymize macro gives Python's HMAC-SHA-256 on DuckDB and PostgreSQL (and in BigQuery's form), reading
+its key from the key table when the query runs: the key is loaded as data (on PostgreSQL, what the server is sent is
+read off the wire), compiling needs no key, and a missing key table, a short key or a missing production key is
+refused with what to do."""
 
 from __future__ import annotations
 
@@ -14,8 +17,11 @@ import duckdb
 import pytest
 
 from dataprodukt.core.errors import UserError
-from dataprodukt.core.pseudonym_key import KEY_FILE, KEY_VARIABLE, ensure_key
-from tests.conftest import BuiltExample, clean_env
+from dataprodukt.core.project import Project
+from dataprodukt.core.pseudonym_key import KEY_FILE, KEY_VARIABLE, current_key, ensure_key, pads
+from tests.conftest import BuiltExample, clean_env, run_cli
+from tests.support import wire
+from tests.support.leftovers import in_text, key_material
 from tests.support.relations import relation_name
 
 VALUES = ["01017012345", "Ærlig Øst Å", "", "x" * 200]
@@ -56,8 +62,10 @@ def plant(project: Path) -> None:
     (project / "models" / "intermediate" / "int_pseudonym_proeve.sql").write_text(MODEL, encoding="utf-8")
 
 
-def built(project: Path, key: str, **env: str) -> None:
-    result = dbt(project, "run", "--select", "int_pseudonym_proeve", **{KEY_VARIABLE: key}, **env)
+def built(project: Path, key: str, target: str = "duckdb", **env: str) -> None:
+    """`dataprodukt key` loads the key into the key table, then plain dbt builds the planted model."""
+    run_cli(project, "key", "--target", target, env=clean_env(**{KEY_VARIABLE: key}, **env))
+    result = dbt(project, "run", "--select", "int_pseudonym_proeve", "--target", target, **env)
     assert result.returncode == 0, result.stdout[-4000:]
 
 
@@ -72,11 +80,29 @@ def test_duckdb_equals_python_hmac(project_copy: Path, key: str) -> None:
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("key", KEYS)
-def test_postgres_equals_duckdb_and_python_hmac(project_copy: Path, pg_env: dict[str, str], key: str) -> None:
+def test_postgres_equals_duckdb_and_python_hmac_and_its_statements_hold_no_key(
+    project_copy: Path, pg_env: dict[str, str], key: str
+) -> None:
+    """Everything the key load and the build send to PostgreSQL passes a relay that keeps it: the pads arrive as
+    COPY data only, never in a statement's text (what log_statement or pg_stat_statements would keep)."""
     import psycopg2
 
     plant(project_copy)
-    built(project_copy, key, DBT_TARGET="postgres", **pg_env)
+    with wire.relay(pg_env["PGHOST"], int(pg_env["PGPORT"])) as (port, sent):
+        relayed = {
+            **pg_env,
+            "PGPORT": str(port),
+            "PGHOST": "127.0.0.1",
+            "PGSSLMODE": "disable",
+            "PGGSSENCMODE": "disable",
+        }
+        built(project_copy, key, "postgres", **relayed)
+    material = key_material(key)
+    statements = sent.statements()
+    assert any("pseudonymisering" in text and "nokkel" in text for text in statements), "the relay saw the build"
+    assert [line for text in statements for line in in_text(text, material, "a statement")] == []
+    assert in_text(sent.copy_data(), material, "COPY data"), "the relay saw the key load"
+
     connection = psycopg2.connect(
         host=pg_env["PGHOST"],
         port=pg_env["PGPORT"],
@@ -94,23 +120,43 @@ def test_postgres_equals_duckdb_and_python_hmac(project_copy: Path, pg_env: dict
     assert on_postgres == on_duckdb == {**{value: expected(key, value) for value in VALUES}, None: None}
 
 
-def test_missing_key_is_a_clear_compile_error(project_copy: Path) -> None:
+def test_compiling_needs_no_key_and_the_compiled_sql_holds_none(project_copy: Path) -> None:
     result = dbt(project_copy, "compile", "--select", "sykefravaer_person")
+    assert result.returncode == 0, result.stdout[-3000:]
+    compiled = next((project_copy / "target" / "compiled").rglob("sykefravaer_person_v1.sql")).read_text("utf-8")
+    assert '(select pads.ipad from "sykefravaer"."pseudonymisering"."nokkel" as pads)' in compiled
+    assert not (project_copy / "build" / KEY_FILE).exists()
+
+
+def test_a_run_without_the_key_table_says_what_to_do(project_copy: Path) -> None:
+    plant(project_copy)
+    result = dbt(project_copy, "run", "--select", "int_pseudonym_proeve")
     assert result.returncode != 0
     assert (
-        "pseudonymize(arbeidsforhold_kvartal.fodselsnummer) in sykefravaer_person: the environment variable "
-        "DATAPRODUKT_PSEUDONYM_KEY is not set" in " ".join(result.stdout.split())
-    )
+        'pseudonymize(verdi) in int_pseudonym_proeve: the pseudonymisation key table "sykefravaer".'
+        '"pseudonymisering"."nokkel" does not exist on target duckdb. `dataprodukt run` fills it from '
+        "DATAPRODUKT_PSEUDONYM_KEY before dbt runs; before plain dbt, run `dataprodukt key` once"
+    ) in " ".join(result.stdout.split())
 
 
 def test_short_key_is_refused(project_copy: Path) -> None:
-    result = dbt(project_copy, "compile", "--select", "sykefravaer_person", **{KEY_VARIABLE: "kort"})
-    assert result.returncode != 0
-    assert "the key in DATAPRODUKT_PSEUDONYM_KEY is 4 bytes long" in " ".join(result.stdout.split())
+    result = run_cli(project_copy, "key", env=clean_env(**{KEY_VARIABLE: "kort"}), check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "dataprodukt key: error: the key in DATAPRODUKT_PSEUDONYM_KEY is 4 bytes long (sykefravaer_person "
+        "pseudonymise with it): use a random key of 32 to 64 characters (e.g. `openssl rand -hex 32`)"
+    )
 
 
-def test_parse_needs_no_key(project_copy: Path) -> None:
-    assert dbt(project_copy, "parse").returncode == 0
+def test_production_without_the_key_names_the_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(KEY_VARIABLE, raising=False)
+    with pytest.raises(UserError) as raised:
+        current_key(Project(tmp_path, "bigquery"), ["sykefravaer_person"])
+    assert str(raised.value).startswith(
+        "DATAPRODUKT_PSEUDONYM_KEY is not set, and sykefravaer_person pseudonymise with it: set it from the secret "
+        "store (in GitHub Actions the repository secret DATAPRODUKT_PSEUDONYM_KEY, see docs/ci.md)"
+    )
+    assert not (tmp_path / "build" / KEY_FILE).exists()
 
 
 def test_main_job_pseudonymises_with_the_local_development_key(example_duckdb: BuiltExample) -> None:
@@ -124,8 +170,10 @@ def test_main_job_pseudonymises_with_the_local_development_key(example_duckdb: B
             "inner join intermediate.int_arbeidsforhold_kvartal as arbeidsforhold "
             "using (arbeidsforhold_id, kvartal)"
         ).fetchall()
+        stored = connection.sql("select ipad, opad from pseudonymisering.nokkel").fetchall()
     assert len(pairs) > 100
     assert all(pseudonym == expected(key, fodselsnummer) for pseudonym, fodselsnummer in pairs)
+    assert stored == [pads(key)]
 
 
 class TestDevelopmentKey:
@@ -160,15 +208,14 @@ class TestDevelopmentKey:
 
 def test_bigquery_form_computes_the_same_hmac(project_copy: Path) -> None:
     """BigQuery can't run here: its rendered SQL is read with sqlglot's BigQuery dialect (SHA256 returns BYTES there),
-    translated to DuckDB and run; the guard must also recognise its shape as pseudonymisation."""
+    translated to DuckDB and run over a key table holding the pads; the guard must also recognise its shape as
+    pseudonymisation."""
     import sqlglot
 
     from dataprodukt.rules.column_origin import HASHES, _is_pseudonymisation
     from tests.test_suppression import compile_inline
 
-    key = KEYS[1].encode("utf-8").ljust(64, b"\0")
-    ipad, opad = bytes(byte ^ 0x36 for byte in key).hex(), bytes(byte ^ 0x5C for byte in key).hex()
-    rendered = compile_inline(project_copy, f"{{{{ bigquery__pseudonymize('verdi', '{ipad}', '{opad}') }}}}")
+    rendered = compile_inline(project_copy, "{{ bigquery__pseudonymize('verdi', 'pseudonymisering.nokkel') }}")
     query = sqlglot.parse_one(f"select {rendered} as pseudonym from proeve", read="bigquery")
     outer = next(query.find_all(*HASHES))
     assert _is_pseudonymisation(outer)
@@ -177,5 +224,7 @@ def test_bigquery_form_computes_the_same_hmac(project_copy: Path) -> None:
     values = [value for value in VALUES if value.isascii()]
     with duckdb.connect() as connection:
         connection.execute("create table proeve as select unnest(?::varchar[]) as verdi", [values])
+        connection.execute("create schema pseudonymisering")
+        connection.execute("create table pseudonymisering.nokkel as select ? as ipad, ? as opad", list(pads(KEYS[1])))
         got = [row[0] for row in connection.sql(query.sql(dialect="duckdb")).fetchall()]
     assert got == [expected(KEYS[1], value) for value in values]

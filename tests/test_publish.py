@@ -192,12 +192,43 @@ def test_publication_lifecycle(engine: Engine) -> None:
     assert f"sykefravaersprosent_{PERIODS}_v1 is published" in plain.stdout
     assert engine.state() == published
 
-    # 3. plain dbt, even with --full-refresh, refuses a changed published model and changes nothing
+    # 2b. a change that cannot alter the data goes through: the build goes on, the published version stands, the
+    # metadata is exported again (a new description, a new metadata_last_updated, the same version)
+    fingerprints = "select dataset, code_fingerprint, sql_fingerprint from publisering.register order by dataset"
+    registered = engine.query(fingerprints)
     model = engine.root / "models" / "statistikk" / "sykefravaersprosent_v1.sql"
+    yaml = engine.root / "models" / "statistikk" / "_sykefravaersprosent.yml"
+    model.write_text("-- Reformatted.\n" + model.read_text(encoding="utf-8").replace("per_celle", "celler"), "utf-8")
+    edit(yaml, "Sykefraværsprosent per kvartal,", "Sykefraværsprosenten per kvartal,")
+    cosmetic = engine.cli("run")
+    assert f"sykefravaersprosent_{PERIODS}_v1: no data change possible" in cosmetic.stdout
+    assert "published sykefravaer" not in cosmetic.stdout
+    after = engine.state()
+    assert after["relations"] == published["relations"]
+    assert engine.query(fingerprints) == registered  # the register keeps the published fingerprints
+    document = f"statistikk/sykefravaersprosent_{PERIODS}_v1__DOC.json"
+    # the document and the data package hold the description
+    changed = {path for path, digest in after["files"].items() if published["files"].get(path) != digest}
+    assert changed == {document, "datapackage.json"}
+    dataset = json.loads((engine.storage / document).read_text(encoding="utf-8"))["datadoc"]["dataset"]
+    assert dataset["description"][0]["languageText"].startswith("Sykefraværsprosenten per kvartal")
+    assert dataset["version"] == "1" and dataset["version_description"][0]["languageText"] == "Opprinnelig versjon"
+    assert dataset["metadata_last_updated_date"] != dataset["metadata_created_date"]
+    # the accepted text passes plain dbt's own check too
+    plain = engine.dbt("build", "--select", "sykefravaersprosent")
+    assert plain.returncode == 0, output(plain)[-3000:]
+    published = after
+
+    # 3. plain dbt, even with --full-refresh, refuses a changed published model and changes nothing
     original = edit(model, "select * from prosent", "select * from prosent where true")
     refused = engine.dbt("build", "--select", "sykefravaersprosent", "--full-refresh")
     assert refused.returncode != 0
     assert REFUSED in output(refused), output(refused)[-3000:]
+    assert engine.state() == published
+    # and so does the publish step, naming the change (classified on the syntax tree, from the build's manifest)
+    publish = engine.cli("publish", check=False)
+    assert publish.returncode == 2
+    assert REFUSED in publish.stderr and "where clause added: TRUE" in publish.stderr, publish.stderr[-2000:]
     assert engine.state() == published
     if engine.target == "duckdb":  # the state comparison reads manifests only: one engine is enough
         check = engine.cli("check", "--only", "versions", check=False)

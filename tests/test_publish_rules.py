@@ -15,7 +15,7 @@ from dataprodukt.core.warehouse import DuckDBWarehouse
 from dataprodukt.publish import files as export
 from dataprodukt.publish.fingerprints import code_fingerprint, sql_fingerprint
 from dataprodukt.publish.latest import latest_target as _latest_target
-from dataprodukt.publish.publication import Outcome, _report_drift
+from dataprodukt.publish.publication import compare_with_today
 from dataprodukt.publish.register import Record
 from dataprodukt.rules.identity import Dataset
 from dataprodukt.rules.naming_standard import validate_path
@@ -121,21 +121,34 @@ def test_partitioned_export_writes_hive_folders_once(tmp_path: Path) -> None:
 
 
 def test_upstream_data_change_is_reported_not_republished(tmp_path: Path) -> None:
+    # the note now comes from the data diff (a candidate built from today's data, compared by whole rows here, as
+    # the model declares no grain), and names the command that makes the next version
     warehouse = DuckDBWarehouse(tmp_path / "w.duckdb")
+    storage = Storage(str(tmp_path / "storage"))
     try:
         warehouse.execute("create table kilde as select * from (values (1), (2)) v(i)")
+        warehouse.execute("create table pub_p2024_v1 as select i from kilde")
         published = export.read_query(warehouse, "select i from kilde")
-        node = {"schema": "main", "alias": "pub_p2024_v1", "name": "pub", "compiled_code": "select i from kilde"}
+        node = {
+            "schema": "main",
+            "alias": "pub_p2024_v1",
+            "name": "pub",
+            "compiled_code": "select i from kilde",
+            "relation_name": '"w"."main"."pub_p2024_v1"',
+        }
         data = Dataset("model.p.pub.v1", "pub", 1, 1, "statistikk", "p", "pub_p2024_v1", "pub", "2024", None, node)
         entry = replace(record(1), row_count=published.row_count, content_checksum=published.checksum)
-        outcome = Outcome()
-        _report_drift(warehouse, data, entry, outcome)
-        assert outcome.notes == []
+        candidates: dict[str, Any] = {}
+        assert compare_with_today(warehouse, storage, data, entry, candidates) is None
+        assert candidates == {}
         warehouse.execute("insert into kilde values (3)")
-        _report_drift(warehouse, data, entry, outcome)
-        assert outcome.notes == [
+        note = compare_with_today(warehouse, storage, data, entry, candidates)
+        assert note is not None
+        assert note.startswith(
             "upstream data changed since pub_p2024_v1 was published (2 rows then, 3 now): it stays as published; "
-            "add version 2 to publish the new data"
-        ]
+            "1 row(s) added (by whole rows (no grain declared))"
+        )
+        assert note.endswith("`dataprodukt publish --new-version pub` publishes it as version 2")
+        assert warehouse.query("select count(*) from pub_p2024_v1") == [(2,)]  # never republished
     finally:
         warehouse.close()

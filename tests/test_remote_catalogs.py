@@ -86,8 +86,20 @@ def test_the_dbt_docs_site_is_put_as_navs_service_expects(
     assert form["catalog.json"][1] == (target / "catalog.json").read_bytes()
     sent = json.loads(form["manifest.json"][1])
     assert set(sent["nodes"]) == set(json.loads((target / "manifest.json").read_bytes())["nodes"])
-    # compiled SQL holds the pseudonymisation key's pads: it never leaves the build
+    # compiled SQL (the warehouse's relations, the key table's name) never leaves the build
     assert not any("compiled_code" in node for node in sent["nodes"].values())
+
+
+def _marketplace(datasets: dict[str, str]) -> Any:
+    """A marketplace answering its data product with these datasets (name -> id), taking creates and updates."""
+
+    def answer(request: Request) -> Answer:
+        if request.method == "GET":
+            listed = [{"id": ident, "name": name, "slug": name} for name, ident in datasets.items()]
+            return 200, "application/json", json.dumps({"id": "dp-1", "name": "p", "datasets": listed}).encode()
+        return 201 if request.method == "POST" else 200, "application/json", b"{}"
+
+    return answer
 
 
 @pytest.mark.slow
@@ -96,32 +108,44 @@ def test_the_marketplace_gets_each_models_pii_level_and_column_tags(
 ) -> None:
     manifest = json.loads((example_duckdb.root / "target" / "manifest.json").read_bytes())
     monkeypatch.setenv("MARKED_TOKEN", TOKEN)
-    with serve(lambda request: (201, "application/json", b"{}")) as server:
+    with serve(_marketplace({"sykefravaer_person": "ds-7"})) as server:
         config = {
-            "url": f"{server.url}/api/datasets/new",
+            "url": server.url,
             "dataproduct_id": "00000000-0000-0000-0000-000000000001",
             "bigquery_project": "team-sykefravaer-prod-1234",
             "token_env": "MARKED_TOKEN",
         }
-        remote_catalogs.push({"catalogs": {"nav_datamarkedsplassen": config}}, "sykefravaer", manifest, Path())
+        lines = remote_catalogs.push({"catalogs": {"nav_datamarkedsplassen": config}}, "sykefravaer", manifest, Path())
+    assert f"dataset description sykefravaer_person updated -> {server.url}" in lines
+    read, *sent = server.requests
+    assert (read.method, read.path) == ("GET", f"/api/dataproducts/{config['dataproduct_id']}")
+    assert sorted((request.method, request.path) for request in sent) == [
+        ("POST", "/api/datasets/new"),
+        ("POST", "/api/datasets/new"),
+        ("PUT", "/api/datasets/ds-7"),  # the dataset the data product has is updated, not added again
+    ]
     bodies = {}
     for request in server.requests:
-        assert (request.method, request.path) == ("POST", "/api/datasets/new")
         assert request.headers["Authorization"] == f"Bearer {TOKEN}"
-        assert request.headers["Content-Type"] == "application/json"
-        body = json.loads(request.body)
-        bodies[body["bigquery"]["table"]] = body
-    assert sorted(bodies) == ["sykefravaer", "sykefravaer_person", "sykefravaersprosent"]
-    person = bodies["sykefravaer_person"]
-    assert person["pii"] == "sensitive" and person["dataproductID"] == config["dataproduct_id"]
-    assert person["bigquery"]["projectID"] == "team-sykefravaer-prod-1234"
-    assert person["bigquery"]["dataset"] == "sykefravaer_klargjorte_data"
-    tags = json.loads(person["bigquery"]["piiTags"])
+        if request.method == "POST":
+            assert request.headers["Content-Type"] == "application/json"
+            body = json.loads(request.body)
+            bodies[body["bigquery"]["table"]] = body
+        elif request.method == "PUT":
+            update = json.loads(request.body)
+    assert sorted(bodies) == ["sykefravaer", "sykefravaersprosent"]
+    assert "bigquery" not in update and update["dataproductID"] == config["dataproduct_id"]
+    assert update["pii"] == "sensitive" and update["name"] == "sykefravaer_person"
+    tags = json.loads(update["piiTags"])
     assert tags["person_pseudonym"] == nav_marketplace.INDIRECT
     assert set(tags) == {
         name.lower() for name in manifest["nodes"]["model.sykefravaer.sykefravaer_person.v1"]["columns"]
     }
     assert "fodselsnummer" not in tags  # the national id never reaches the published table
+    person = nav_marketplace.descriptions(manifest, remote_catalogs._classes(manifest), config)
+    [created] = [body for body in person if body["name"] == "sykefravaer_person"]
+    assert created["bigquery"]["projectID"] == "team-sykefravaer-prod-1234"
+    assert created["bigquery"]["dataset"] == "sykefravaer_klargjorte_data"
     for aggregate in ("sykefravaersprosent", "sykefravaer"):  # built from personal data, aggregated and suppressed
         assert bodies[aggregate]["pii"] == "anonymised" and bodies[aggregate]["anonymisationDescription"]
         assert bodies[aggregate]["bigquery"]["piiTags"] is None
@@ -202,11 +226,11 @@ def test_dataprodukt_push_reads_the_configuration_from_dbt_project_yml(
     project = tmp_path / "project"
     shutil.copytree(example_duckdb.root / "target", project / "target")
     settings = yaml.safe_load((example_duckdb.root / "dbt_project.yml").read_text(encoding="utf-8"))
-    with serve(lambda request: OK) as server:
+    with serve(_marketplace({})) as server:
         settings["vars"]["catalogs"] = {
             "nav_dbt_docs": {"url": server.url, "team": "team-sykefravaer", "token_env": "DBT_DOCS_TOKEN"},
             "nav_datamarkedsplassen": {
-                "url": f"{server.url}/api/datasets/new",
+                "url": server.url,
                 "dataproduct_id": "dp-1",
                 "bigquery_project": "team-prod",
             },
@@ -221,6 +245,7 @@ def test_dataprodukt_push_reads_the_configuration_from_dbt_project_yml(
         sent = run_cli(project, "push", env=clean_env(DBT_DOCS_TOKEN=TOKEN))
     assert [(request.method, request.path) for request in server.requests] == [
         ("PUT", "/docs/team-sykefravaer/sykefravaer"),
+        ("GET", "/api/dataproducts/dp-1"),
         *[("POST", "/api/datasets/new")] * 3,
     ]
     assert "Authorization" not in server.requests[1].headers  # no token_env: no token

@@ -12,7 +12,8 @@ from dataprodukt.core.warehouse import DuckDBWarehouse, Warehouse
 from dataprodukt.load import generator
 from dataprodukt.load.loader import RAW_SCHEMA, read_header
 from dataprodukt.load.staging_model import infer_kind, load_name_map
-from tests.conftest import REPO, clean_env, run_cli
+from tests.conftest import EXAMPLE as EXAMPLE_PROJECT
+from tests.conftest import clean_env, run_cli
 from tests.support import postgres
 
 NAMES = [
@@ -108,7 +109,7 @@ def scaffold_reproduces_the_example(project: Path, args: tuple[str, ...], env: d
     for source, table in EXAMPLE.items():
         folder = f"models/staging/{source}"
         model = f"stg_{source}__{table}"
-        written, committed = project / folder, REPO / folder
+        written, committed = project / folder, EXAMPLE_PROJECT / folder
         assert (written / f"{model}.sql").read_text() == (committed / f"{model}.sql").read_text()
         sources, models = f"_{source}__sources.yml", f"_{source}__models.yml"
         assert yaml_columns(written / sources, "sources", table) == yaml_columns(committed / sources, "sources", table)

@@ -762,16 +762,16 @@ def bigquery_compiled(raw_code: str) -> str:
 def committed_staging_models() -> list[tuple[str, str, str, tuple[str, ...], str]]:
     import yaml
 
-    from tests.conftest import REPO
+    from tests.conftest import EXAMPLE
 
     models = []
-    for path in sorted((REPO / "models/staging").glob("*/stg_*.sql")):
+    for path in sorted((EXAMPLE / "models/staging").glob("*/stg_*.sql")):
         source = path.parent.name
         sources = yaml.safe_load((path.parent / f"_{source}__sources.yml").read_text(encoding="utf-8"))
         (table,) = sources["sources"][0]["tables"]
         columns = tuple(column["name"] for column in table["columns"])
         models.append(
-            (path.stem, str(path.relative_to(REPO)), path.read_text(encoding="utf-8"), columns, table["name"])
+            (path.stem, str(path.relative_to(EXAMPLE)), path.read_text(encoding="utf-8"), columns, table["name"])
         )
     return models
 

@@ -98,10 +98,23 @@ def test_the_scheduled_run_is_keyless_serial_and_visible() -> None:
     for key_material in ("credentials_json", "secrets.GCP", "BQ_KEYFILE", "service-account"):
         assert key_material not in text, key_material
 
-    main_job = _step(workflow, "The main job on BigQuery")["run"]
-    assert "dataprodukt run --target bigquery --vars" in main_job and "steps.period.outputs.vars" in main_job
+    main_job = _step(workflow, "The main job on BigQuery")
+    assert main_job["run"] == '.venv/bin/dataprodukt run --target "$DBT_TARGET" --no-generate --vars "$PERIOD_VARS"'
+    assert main_job["env"] == {
+        "DATAPRODUKT_PSEUDONYM_KEY": "${{ secrets.DATAPRODUKT_PSEUDONYM_KEY }}",  # this step alone gets the key
+        "PERIOD_VARS": "${{ steps.period.outputs.vars }}",
+    }
+    assert workflow["env"]["DBT_TARGET"] == "${{ vars.DBT_TARGET || 'bigquery' }}"
+    assert workflow["env"]["DATAPRODUKT_STORAGE_ROOT"] == "${{ vars.DATAPRODUKT_STORAGE_ROOT }}"
+    first = workflow["jobs"]["run"]["steps"][0]
+    assert first["name"] == "The settings this run needs", "the settings are checked before anything else"
+    assert text.count("secrets.") == 2, "the key reaches the settings check and the main job, nothing else"
     uploads = [step for step in _steps(workflow) if str(step.get("uses", "")).startswith("actions/upload-artifact@")]
     assert "target/manifest.json" in uploads[0]["with"]["path"] and uploads[0]["with"]["name"] == "dbt-artifacts"
+    # new versions a run made from corrected data reach the repository as a pull request
+    proposed = _step(workflow, "New versions made from corrected data")["run"]
+    assert "git status --porcelain -- models" in proposed and "gh pr create" in proposed
+    assert workflow["permissions"]["pull-requests"] == "write"
     failure = _step(workflow, "Make the failure visible")
     assert failure["if"] == "failure()" and "gh issue create" in failure["run"]
 
@@ -180,18 +193,25 @@ def _version_check(project: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_version_check_refuses_a_changed_published_model(project_copy: Path) -> None:
-    """The CI step as written in ci.yml, against a manifest of the unchanged project (the 'published' state)."""
+    """The CI step as written in ci.yml, against a compiled manifest of the unchanged project (the 'published'
+    state, as a scheduled run's artifact holds it): a reformatting passes, a change to the data is refused."""
     (project_copy / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
-    env = clean_env(DBT_PROFILES_DIR="profiles", DUCKDB_PATH=":memory:")
+    env = clean_env(DBT_PROFILES_DIR="profiles", DUCKDB_PATH=":memory:", DATAPRODUKT_PSEUDONYM_KEY="k" * 40)
     dbt = str(Path(sys.prefix) / "bin" / "dbt")
-    subprocess.run([dbt, "parse", "--quiet", "--target-path", "state"], cwd=project_copy, env=env, check=True)
+    subprocess.run([dbt, "compile", "--quiet", "--target-path", "state"], cwd=project_copy, env=env, check=True)
 
     unchanged = _version_check(project_copy)
     assert unchanged.returncode == 0, unchanged.stdout + unchanged.stderr
 
     published = next((project_copy / "models" / "utdata").glob("*_v1.sql"))
-    published.write_text(published.read_text(encoding="utf-8").replace("select", "select distinct", 1), "utf-8")
+    original = published.read_text(encoding="utf-8")
+    published.write_text("-- reformatted\n" + original.replace("    ", "  "), "utf-8")
+    reformatted = _version_check(project_copy)
+    assert reformatted.returncode == 0, reformatted.stdout + reformatted.stderr
+    assert "no data change possible" in reformatted.stdout
+
+    published.write_text(original.replace("select", "select distinct", 1), "utf-8")
     changed = _version_check(project_copy)
     assert changed.returncode == 1, changed.stdout + changed.stderr
     assert f"::error file=models/utdata/{published.name}::" in changed.stdout
-    assert "add a new version (- v: 2)" in changed.stdout
+    assert "add version 2 to change it" in changed.stdout

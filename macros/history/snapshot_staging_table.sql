@@ -8,6 +8,9 @@
     read), for any strategy, so dbt's merge writes them unchanged (tests/test_history_snapshot_scenarios.py). Used
     with hard_deletes: new_record, which every history here has; any other setting falls back to dbt's query.
 
+    An archive load (var historikk_arkiv) records many accumulated deliveries at once instead:
+    history_archive_staging_table.
+
     Two kinds of source (history_deleted_when):
     - full extracts (the default): every key in every extract; a full outer join of source and current rows, and a
       key missing from the source is deleted;
@@ -17,6 +20,9 @@
 {%- macro default__snapshot_staging_table(strategy, source_sql, target_relation) -%}
     {%- if strategy.hard_deletes != 'new_record' -%}
         {{ return(dbt.default__snapshot_staging_table(strategy, source_sql, target_relation)) }}
+    {%- endif -%}
+    {%- if var('historikk_arkiv', false) -%}
+        {{ return(history_archive_staging_table(strategy, source_sql, target_relation)) }}
     {%- endif -%}
     {%- set columns = config.get('snapshot_table_column_names') or get_snapshot_table_column_names() -%}
     {%- set current = config.get('dbt_valid_to_current') -%}

@@ -1,67 +1,40 @@
 {#-
-    Pseudonymise a value with a keyed hash: HMAC-SHA-256 (RFC 2104) of the value's UTF-8 text under the secret key
-    in the environment variable DATAPRODUKT_PSEUDONYM_KEY, as 64 lowercase hex characters; null stays null.
-    The same key gives the same pseudonym on DuckDB, PostgreSQL and BigQuery (only built-in sha256 is used, no
-    extension), so pseudonyms can be joined across engines and runs. This is PSEUDONYMISATION, not anonymisation:
-    whoever holds the key can recompute the pseudonym of a known national id, so the result is still personal data
-    (PSEUDONYMISED_ENCRYPTED_PERSONAL_DATA).
+    Pseudonymise a value with a keyed hash: HMAC-SHA-256 (RFC 2104) of the value's UTF-8 text under the project's
+    secret key, as 64 lowercase hex characters; null stays null. The same key gives the same pseudonym on DuckDB,
+    PostgreSQL and BigQuery (only built-in sha256 is used, no extension), so pseudonyms can be joined across engines
+    and runs. This is PSEUDONYMISATION, not anonymisation: whoever holds the key can recompute the pseudonym of a
+    known national id, so the result is still personal data (PSEUDONYMISED_ENCRYPTED_PERSONAL_DATA).
 
-    The key's inner and outer pads are computed here at compile time, so the compiled SQL has the shape
-    sha256(opad || sha256(ipad || value)) with two 64-byte hex literals: the privacy lineage recognises exactly this
-    shape as pseudonymised. The pads are key material: compiled SQL under target/ must be kept as secret as the key.
+    The key is read by the query when it runs, from the key table (pseudonym_key_relation: the key's inner and outer
+    HMAC pads, one row), which the tooling fills from DATAPRODUKT_PSEUDONYM_KEY through a bulk load before dbt runs.
+    Nothing of the key is in the compiled SQL, so target/, dbt's logs and the warehouse's query history never hold
+    it. The compiled shape is sha256((select opad from <key table>) || sha256((select ipad from <key table>) || value)):
+    the privacy lineage recognises exactly this shape as pseudonymised.
 -#}
 {%- macro pseudonymize(column) -%}
-    {%- set variable = 'DATAPRODUKT_PSEUDONYM_KEY' -%}
-    {%- set key = env_var(variable, '') -%}
-    {%- if not key -%}
-        {%- if execute -%}
-            {{ exceptions.raise_compiler_error(
-                "pseudonymize(" ~ column ~ ") in " ~ model.name ~ ": the environment variable " ~ variable
-                ~ " is not set. Set it to the secret pseudonymisation key (32-64 characters, from the secret store in"
-                ~ " production); `dataprodukt` makes a local development key in build/pseudonym.key on the duckdb and"
-                ~ " postgres targets (export " ~ variable ~ "=$(cat build/pseudonym.key) for plain dbt)."
-            ) }}
-        {%- endif -%}
-        {#- parsing only: the key is read when the model is compiled -#}
-        {%- set key = 'parse-time-placeholder-key-000000' -%}
-    {%- endif -%}
-    {%- set key_bytes = key.encode('utf-8') | list -%}
-    {%- if key_bytes | length < 32 or key_bytes | length > 64 -%}
+    {%- set key = pseudonym_key_relation() -%}
+    {#- compiling needs no key; a command that runs the query needs the table (get_relation asks the warehouse) -#}
+    {%- if execute and flags.WHICH in ['run', 'build', 'test', 'show', 'retry'] and adapter.get_relation(key.database, key.schema, key.identifier) is none -%}
         {{ exceptions.raise_compiler_error(
-            "pseudonymize(" ~ column ~ ") in " ~ model.name ~ ": the key in " ~ variable ~ " is "
-            ~ (key_bytes | length) ~ " bytes long; use a random key of 32 to 64 characters (e.g. `openssl rand -hex 32`)."
+            "pseudonymize(" ~ column ~ ") in " ~ model.name ~ ": the pseudonymisation key table " ~ key
+            ~ " does not exist on target " ~ target.name ~ ". `dataprodukt run` fills it from DATAPRODUKT_PSEUDONYM_KEY"
+            ~ " before dbt runs; before plain dbt, run `dataprodukt key` once (see docs/privacy.md)."
         ) }}
     {%- endif -%}
-    {%- set ipad = [] -%}
-    {%- set opad = [] -%}
-    {%- for index in range(64) -%}
-        {%- set byte = key_bytes[index] if index < key_bytes | length else 0 -%}
-        {%- do ipad.append('%02x' % _privacy_xor(byte, 54)) -%}
-        {%- do opad.append('%02x' % _privacy_xor(byte, 92)) -%}
-    {%- endfor -%}
-    {{ adapter.dispatch('pseudonymize')(column, ipad | join(''), opad | join('')) }}
+    {{ adapter.dispatch('pseudonymize')(column, key) }}
 {%- endmacro -%}
 
-{%- macro default__pseudonymize(column, ipad, opad) -%}
-    sha256(unhex('{{ opad }}') || unhex(sha256(unhex('{{ ipad }}') || encode(cast({{ column }} as varchar)))))
+{%- macro default__pseudonymize(column, key) -%}
+    sha256(unhex((select pads.opad from {{ key }} as pads)) || unhex(sha256(unhex((select pads.ipad from {{ key }} as pads)) || encode(cast({{ column }} as varchar)))))
 {%- endmacro -%}
 
-{%- macro postgres__pseudonymize(column, ipad, opad) -%}
-    encode(sha256(decode('{{ opad }}', 'hex') || sha256(decode('{{ ipad }}', 'hex') || convert_to(cast({{ column }} as text), 'UTF8'))), 'hex')
+{%- macro postgres__pseudonymize(column, key) -%}
+    encode(sha256(decode((select pads.opad from {{ key }} as pads), 'hex') || sha256(decode((select pads.ipad from {{ key }} as pads), 'hex') || convert_to(cast({{ column }} as text), 'UTF8'))), 'hex')
 {%- endmacro -%}
 
-{%- macro bigquery__pseudonymize(column, ipad, opad) -%}
-    to_hex(sha256(concat(from_hex('{{ opad }}'), sha256(concat(from_hex('{{ ipad }}'), cast(cast({{ column }} as string) as bytes))))))
-{%- endmacro -%}
-
-{#- Bitwise exclusive or of two bytes (Jinja has no ^ operator). -#}
-{%- macro _privacy_xor(left, right) -%}
-    {%- set result = namespace(value=0) -%}
-    {%- for bit in range(8) -%}
-        {%- set weight = 2 ** bit -%}
-        {%- if (left // weight) % 2 != (right // weight) % 2 -%}
-            {%- set result.value = result.value + weight -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {{- return(result.value) -}}
+{#- BigQuery: the pad and the bytes are joined as hex text, then made bytes (from_hex). The same HMAC as joining bytes,
+    and also what the BigQuery emulator computes right: it joins BYTES as their escaped text, so the offline test of
+    the scheduled run can recompute every pseudonym. -#}
+{%- macro bigquery__pseudonymize(column, key) -%}
+    to_hex(sha256(from_hex(concat((select pads.opad from {{ key }} as pads), to_hex(sha256(from_hex(concat((select pads.ipad from {{ key }} as pads), to_hex(cast(cast({{ column }} as string) as bytes))))))))))
 {%- endmacro -%}

@@ -13,9 +13,16 @@ sykmeldinger_kvartal as (
 
 ),
 
-virksomheter as (
+pseudonymer as (
 
-    select * from {{ ref('int_virksomheter_klassifisert') }}
+    -- one keyed hash per person, not one per relationship and quarter (four times as many): the hash is the
+    -- costliest expression in the model
+    select
+        arbeidsforhold_kvartal.fodselsnummer,
+        {{ pseudonymize('arbeidsforhold_kvartal.fodselsnummer') }} as person_pseudonym
+
+    from {{ ref('int_arbeidsforhold_kvartal') }} as arbeidsforhold_kvartal
+    group by arbeidsforhold_kvartal.fodselsnummer
 
 ),
 
@@ -24,13 +31,13 @@ samlet as (
     select
         ---------- ids
         arbeidsforhold_kvartal.arbeidsforhold_id,
-        {{ pseudonymize('arbeidsforhold_kvartal.fodselsnummer') }} as person_pseudonym,
+        pseudonymer.person_pseudonym,
         arbeidsforhold_kvartal.organisasjonsnummer,
 
         ---------- dimensions
         arbeidsforhold_kvartal.kvartal,
-        virksomheter.naering_hovedomraade,
-        virksomheter.fylkesnummer,
+        arbeidsforhold_kvartal.naering_hovedomraade,
+        arbeidsforhold_kvartal.fylkesnummer,
 
         ---------- measures
         cast(arbeidsforhold_kvartal.stillingsprosent as {{ dbt.type_numeric() }}) as stillingsprosent,
@@ -39,12 +46,12 @@ samlet as (
         coalesce(sykmeldinger_kvartal.antall_sykmeldinger, 0) as antall_sykmeldinger
 
     from arbeidsforhold_kvartal
+    left join pseudonymer
+        on arbeidsforhold_kvartal.fodselsnummer = pseudonymer.fodselsnummer
     left join sykmeldinger_kvartal
         on
             arbeidsforhold_kvartal.arbeidsforhold_id = sykmeldinger_kvartal.arbeidsforhold_id
             and arbeidsforhold_kvartal.kvartal = sykmeldinger_kvartal.kvartal
-    left join virksomheter
-        on arbeidsforhold_kvartal.organisasjonsnummer = virksomheter.organisasjonsnummer
 
 )
 

@@ -7,18 +7,59 @@ person as (
 
 ),
 
-per_celle as (
+arbeidsforhold_kvartal as (
+
+    select * from {{ ref('int_arbeidsforhold_kvartal') }}
+
+),
+
+dagsverk_per_celle as (
 
     select
         kvartal,
         naering_hovedomraade,
         fylkesnummer,
-        count(distinct person_pseudonym) as antall_personer,
         cast(sum(avtalte_dagsverk) as {{ dbt.type_numeric() }}) as avtalte_dagsverk,
         cast(sum(tapte_dagsverk) as {{ dbt.type_numeric() }}) as tapte_dagsverk
 
     from person
     group by kvartal, naering_hovedomraade, fylkesnummer
+
+),
+
+personer_per_celle as (
+
+    -- persons counted on the national id in the relationships the person-level table is made of: 11 characters
+    -- compare far faster than the published 64-character pseudonyms (one pseudonym per national id, so the count
+    -- is the same)
+    select
+        kvartal,
+        naering_hovedomraade,
+        fylkesnummer,
+        count(distinct fodselsnummer) as antall_personer
+
+    from arbeidsforhold_kvartal
+    group by kvartal, naering_hovedomraade, fylkesnummer
+
+),
+
+per_celle as (
+
+    select
+        dagsverk_per_celle.kvartal,
+        dagsverk_per_celle.naering_hovedomraade,
+        dagsverk_per_celle.fylkesnummer,
+        personer_per_celle.antall_personer,
+        dagsverk_per_celle.avtalte_dagsverk,
+        dagsverk_per_celle.tapte_dagsverk
+
+    from dagsverk_per_celle
+    -- an employer with no known industry section or county makes a cell whose dimension is empty: match it too
+    left join personer_per_celle
+        on
+            dagsverk_per_celle.kvartal = personer_per_celle.kvartal
+            and dagsverk_per_celle.naering_hovedomraade is not distinct from personer_per_celle.naering_hovedomraade
+            and dagsverk_per_celle.fylkesnummer is not distinct from personer_per_celle.fylkesnummer
 
 ),
 

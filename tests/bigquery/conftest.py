@@ -38,8 +38,9 @@ def bq_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[bigquery_e
     bigquery_emulator.stop(emulator)
 
 
-def emulator_warehouse(emulator: bigquery_emulator.Emulator) -> Any:
-    """The project's BigQuery warehouse class, pointed at the emulator as the bigquery_emulator profile is."""
+def emulator_warehouse(emulator: bigquery_emulator.Emulator, project: str = "") -> Any:
+    """The project's BigQuery warehouse class, pointed at the emulator as the bigquery_emulator profile is (the
+    emulator keeps any number of projects apart: ``project`` names another than the emulator's own)."""
     from dbt.adapters.bigquery.credentials import BigQueryCredentials
 
     from dataprodukt.core.warehouse import BigQueryWarehouse
@@ -48,7 +49,7 @@ def emulator_warehouse(emulator: bigquery_emulator.Emulator) -> Any:
         {
             "method": "oauth-secrets",
             "token": "emulator",
-            "database": emulator.project,
+            "database": project or emulator.project,
             "schema": "sykefravaer",
             "api_endpoint": emulator.endpoint,
             "job_retries": 0,

@@ -10,6 +10,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from dataprodukt.core.project import Project
@@ -47,6 +48,8 @@ class CheckContext:
     manifest: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     storage: Storage | None = None
+    # a folder with a publication's manifest.json to compare published versions with, instead of storage
+    state: Path | None = None
 
     @property
     def publications(self) -> Storage:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from dataprodukt.checks import CHECKS, CheckContext, Violation, load_checks
 from dataprodukt.core.dbt_session import DbtSession
@@ -10,19 +11,26 @@ from dataprodukt.core.errors import UserError
 from dataprodukt.core.project import Project
 
 
-def compiled_context(project: Project) -> CheckContext:
-    """Compile the project once (no warehouse writes) and hand its manifest to every check."""
-    session = DbtSession(project, quiet=True)
+def compiled_context(project: Project, state: Path | None = None, dbt_vars: str = "") -> CheckContext:
+    """Compile the project once (no warehouse writes; with the run's ``--vars``) and hand its manifest to every
+    check."""
+    session = DbtSession(project, quiet=True, dbt_vars=dbt_vars)
     session.invoke(["compile"])
-    return CheckContext(project=project, manifest=session.manifest_json())
+    return CheckContext(project=project, manifest=session.manifest_json(), state=state)
 
 
-def run_checks(project: Project, only: Sequence[str] = (), context: CheckContext | None = None) -> int:
+def run_checks(
+    project: Project,
+    only: Sequence[str] = (),
+    context: CheckContext | None = None,
+    state: Path | None = None,
+    dbt_vars: str = "",
+) -> int:
     names = tuple(only) or CHECKS
     unknown = sorted(set(names) - set(CHECKS))
     if unknown:
         raise UserError(f"unknown check(s) {', '.join(unknown)}: choose from {', '.join(CHECKS)}")
-    context = context or compiled_context(project)
+    context = context or compiled_context(project, state, dbt_vars)
     failed: list[Violation] = []
     for name, check in load_checks(names):
         violations = sorted(check(context))

@@ -1,71 +1,106 @@
-"""A published version never changes: the project is compared with the manifest stored at the last publication
-(``<storage root>/<product>/publisering/manifest.json``) using dbt's state comparison (``state:modified+``); a
-published version that changed, or whose upstream code changed, fails: add a version."""
+"""A published version's data never changes without a new version: every change to its code, or to code upstream
+of it, is classified against the code kept at its publication (publish/changes.py). A change that may alter the
+data is a violation naming the change and the command that makes the next version; one that cannot (formatting,
+comments, renames, descriptions) is a note.
+
+The code kept at the publication is the stored manifest (``<storage root>/<product>/publisering/manifest.json``),
+or ``--state DIR`` (a folder with a publication's manifest.json, e.g. a scheduled run's artifact, in CI). The
+normal forms compare only within one SQL dialect: a publication made on another engine than the one this check
+compiled for is compared with dbt's state comparison instead (``state:modified+``), which flags every edit.
+"""
 
 from __future__ import annotations
 
-import json
-import shutil
-import tempfile
-from pathlib import Path
-
 from dataprodukt.checks import CheckContext, Violation
-from dataprodukt.core.storage import Storage
-from dataprodukt.publish.register import manifest_path, record_path
+from dataprodukt.publish.basis import Basis, read_basis, read_state, state_modified
+from dataprodukt.publish.changes import DATA_MAY_CHANGE, NO_DATA_CHANGE, classify
+from dataprodukt.publish.fingerprints import node_codes
 from dataprodukt.rules.identity import Dataset, published_datasets
+from dataprodukt.rules.normalised_sql import dialect_of
 
 NAME = "versions"
 
 
 def run(context: CheckContext) -> list[Violation]:
-    return _changed_since_publication(context, published_datasets(context.manifest))
-
-
-def _changed_since_publication(context: CheckContext, datasets: list[Dataset]) -> list[Violation]:
-    storage = context.publications
-    violations: list[Violation] = []
-    for product in sorted({dataset.product for dataset in datasets}):
-        stored = manifest_path(product)
-        if not storage.exists(stored):
-            context.notes.append(
-                f"versions: nothing published for {product} in {storage.uri(stored)}: no state to compare"
-            )
-            continue
-        modified = _state_modified(context, storage, str(stored))
-        for dataset in datasets:
-            if dataset.product != product or dataset.unique_id not in modified or not dataset.is_stable:
-                continue
-            if not storage.exists(record_path(product, dataset.storage_folder, dataset.stem)):
-                continue  # not published (yet): free to change
-            newest = max(dataset.latest_version or 0, dataset.version or 0)
-            path = str(dataset.node.get("patch_path") or dataset.node["original_file_path"]).split("://", 1)[-1]
-            violations.append(
-                Violation(
-                    dataset.model,
-                    path,
-                    None,
-                    f"{dataset.stem} (v{dataset.version})",
-                    f"is published and it (or code upstream of it) changed since (dbt state:modified+ against "
-                    f"{storage.uri(stored)}): add version {newest + 1} to change it, keep v{dataset.version} as it was",
-                    NAME,
+    datasets = [dataset for dataset in published_datasets(context.manifest) if dataset.is_stable]
+    bases: list[Basis] = []
+    if context.state is not None:
+        bases.append(read_state(context.state))
+    else:
+        for product in sorted({dataset.product for dataset in datasets}):
+            basis = read_basis(context.publications, product)
+            if basis is None:
+                context.notes.append(
+                    f"versions: nothing published for {product} in {context.publications.uri('')}: "
+                    "no code to compare with"
                 )
-            )
+            else:
+                bases.append(basis)
+    violations: list[Violation] = []
+    for basis in bases:
+        violations.extend(_against(context, basis, datasets))
     return violations
 
 
-def _state_modified(context: CheckContext, storage: Storage, stored: str) -> set[str]:
-    """unique_ids dbt selects with ``state:modified+`` against the stored manifest."""
-    from dataprodukt.core.dbt_session import DbtSession
-
-    folder = Path(tempfile.mkdtemp(prefix="publication-state-"))
-    try:
-        (folder / "manifest.json").write_bytes(storage.read_bytes(stored))
-        session = DbtSession(context.project, quiet=True)
-        found = session.invoke(
-            ["ls", "--resource-type", "model", "--select", "state:modified+", "--state", str(folder)],
-            # --no-write-json: `dbt ls` would replace target/manifest.json with one without compiled SQL
-            ["--output", "json", "--output-keys", "unique_id", "--no-print", "--no-write-json"],
+def _against(context: CheckContext, basis: Basis, datasets: list[Dataset]) -> list[Violation]:
+    by_id = {dataset.unique_id: dataset for dataset in datasets if dataset.unique_id in basis.published}
+    dialect = dialect_of(context.manifest)
+    if not basis.comparable:
+        context.notes.append(
+            f"versions: {basis.source} keeps no normal form of the code (stored before they were kept): compared "
+            "with dbt's state comparison, which flags any edit"
         )
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    return {json.loads(line)["unique_id"] for line in found or []}
+        return _state_modified(context, basis, by_id)
+    if basis.dialect != dialect:
+        context.notes.append(
+            f"versions: {basis.source} was published from {basis.dialect}, this check compiled for {dialect}: "
+            f"compared with dbt's state comparison, which flags any edit (compile for the same engine to compare "
+            "syntax trees, e.g. --target bigquery_emulator)"
+        )
+        return _state_modified(context, basis, by_id)
+    published = {uid: (dataset.stem, str(dataset.node.get("original_file_path"))) for uid, dataset in by_id.items()}
+    violations = []
+    for decision in classify(published, basis.codes, node_codes(context.manifest, basis.codes), dialect):
+        dataset = by_id[decision.unique_id]
+        if decision.verdict == NO_DATA_CHANGE:
+            context.notes.append(f"versions: {decision.note()}")
+        if decision.verdict != DATA_MAY_CHANGE:
+            continue
+        newest = max(dataset.latest_version or 0, dataset.version or 0) + 1
+        violations.append(
+            Violation(
+                dataset.model,
+                _path(dataset),
+                None,
+                f"{dataset.stem} (v{dataset.version})",
+                f"is published and its {DATA_MAY_CHANGE}: {decision.said(True)}; add version {newest} to change it: "
+                f"undo the change, or `dataprodukt version {dataset.model}` moves it to v{newest} and puts "
+                f"v{dataset.version} back as published",
+                NAME,
+            )
+        )
+    return violations
+
+
+def _path(dataset: Dataset) -> str:
+    """The file that defines the version (where CI annotates the violation)."""
+    return str(dataset.node["original_file_path"])
+
+
+def _state_modified(context: CheckContext, basis: Basis, datasets: dict[str, Dataset]) -> list[Violation]:
+    """dbt's ``state:modified+`` against the stored manifest (another engine's, or one without normal forms)."""
+    modified = state_modified(context.project, basis)
+    return [
+        Violation(
+            dataset.model,
+            _path(dataset),
+            None,
+            f"{dataset.stem} (v{dataset.version})",
+            f"is published and it (or code upstream of it) changed since (dbt state:modified+ against {basis.source}): "
+            f"add version {max(dataset.latest_version or 0, dataset.version or 0) + 1} to change it, keep "
+            f"v{dataset.version} as it was",
+            NAME,
+        )
+        for uid, dataset in sorted(datasets.items())
+        if uid in modified
+    ]

@@ -21,10 +21,13 @@ JOURNEY = (
     "run",
     "generate",
     "load",
+    "add_source",
+    "key",
     "scaffold",
     "check",
     "lint",
     "publish",
+    "version",
     "export",
     "codelists",
     "names",
@@ -34,6 +37,7 @@ JOURNEY = (
     "period",
     "new",
     "bq_emulator",
+    "gcs_emulator",
     "clean",
 )
 

@@ -20,9 +20,9 @@ def register(verbs: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from dataprodukt.load import generator
+    from dataprodukt.load import example_extracts
 
     out = Path(args.out) if args.out else commands.project(args).raw_dir
-    for summary in generator.generate(out, rows=args.rows, batches=args.batches, seed=args.seed):
+    for summary in example_extracts.write_example(out, rows=args.rows, batches=args.batches, seed=args.seed):
         print(f"batch {summary.batch:03d} ({summary.extracted_at}): {summary.rows} changes {summary.changes}")
     return 0

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from dataprodukt import commands
 from dataprodukt.core.errors import UserError
-from dataprodukt.core.pseudonym_key import ensure_key
 
 # dbt target -> sqlfluff dialect
 DIALECTS = {"duckdb": "duckdb", "postgres": "postgres", "bigquery": "bigquery", "bigquery_emulator": "bigquery"}
@@ -74,8 +73,6 @@ def handle(args: argparse.Namespace) -> int:
     if not (project.root / ".sqlfluff").is_file():
         raise UserError(f"no .sqlfluff in {project.root}: copy it from the template (it holds the SQL style rules)")
     check_environment(project.target)
-    # the templater compiles every model: the pseudonymize macro needs its key (a local development key here)
-    ensure_key(project.target, project.build_dir)
     paths = [str(path) for path in given] or [folder for folder in SQL_FOLDERS if (project.root / folder).is_dir()]
     if not paths:
         print("no SQL folders to lint")

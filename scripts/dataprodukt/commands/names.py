@@ -30,7 +30,7 @@ def _stem(path: str) -> str:
 def _storage_paths(args: argparse.Namespace) -> list[tuple[str, bool]]:
     """(path, allow_unversioned) for every published dataset and stored file."""
     from dataprodukt.core.dbt_session import DbtSession
-    from dataprodukt.core.storage import storage_for
+    from dataprodukt.core.storage import CATALOG_FOLDER, storage_for
     from dataprodukt.rules.identity import published_datasets
 
     project = commands.project(args)
@@ -41,8 +41,9 @@ def _storage_paths(args: argparse.Namespace) -> list[tuple[str, bool]]:
     files = [
         path
         for path in storage.walk()
-        # the register's records and the product's data package (<product>/datapackage.json) describe the data
-        if "/publisering/" not in f"/{path}" and "/.tmp-" not in f"/{path}" and not _is_data_package(path)
+        # the register's records, the catalog in a bucket (<product>/katalog/) and the product's data package
+        # (<product>/datapackage.json) describe the data
+        if not {"/publisering/", f"/{CATALOG_FOLDER}/", "/.tmp-"} & _folders(path) and not _is_data_package(path)
     ]
     stems = {_stem(path) for path in files}
     for path in files:
@@ -111,3 +112,10 @@ def _is_data_package(path: str) -> bool:
     """``<product>/datapackage.json``: the frictionless descriptor of the product's published files."""
     parts = path.strip("/").split("/")
     return parts[-1] == "datapackage.json" and len(parts) >= 2
+
+
+def _folders(path: str) -> set[str]:
+    """``/<folder>/`` for every folder in a path below the storage root (and ``/.tmp-`` for a temporary file)."""
+    parts = path.split("/")
+    found = {f"/{part}/" for part in parts[:-1]}
+    return found | ({"/.tmp-"} if parts[-1].startswith(".tmp-") else set())

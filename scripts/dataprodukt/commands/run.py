@@ -15,6 +15,12 @@ def register(verbs: Any) -> None:
     parser.add_argument("--batches", type=int, default=3, help="change batches after the first extract (default 3)")
     parser.add_argument("--full-refresh", action="store_true", help="rebuild tables (history is never rebuilt)")
     parser.add_argument(
+        "--no-generate",
+        action="store_true",
+        help="never generate the example's synthetic extracts (production): load only batches already in build/raw, "
+        "else build from the raw tables as they are",
+    )
+    parser.add_argument(
         "--vars", default="", help="dbt vars for every step, e.g. '{period_from: 2024-Q2, period_to: 2024-Q2}'"
     )
     parser.set_defaults(handler=handle)
@@ -24,6 +30,11 @@ def handle(args: argparse.Namespace) -> int:
     from dataprodukt import pipeline
 
     pipeline.run(
-        commands.project(args), rows=args.rows, batches=args.batches, full_refresh=args.full_refresh, dbt_vars=args.vars
+        commands.project(args),
+        rows=args.rows,
+        batches=args.batches,
+        full_refresh=args.full_refresh,
+        dbt_vars=args.vars,
+        generate=not args.no_generate,
     )
     return 0

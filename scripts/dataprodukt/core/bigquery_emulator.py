@@ -9,10 +9,8 @@ are kept under ``build/bqemulator/`` so ``stop`` and ``status`` find it again.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import signal
 import subprocess
 import time
 import urllib.error
@@ -20,6 +18,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from dataprodukt.core import background
 from dataprodukt.core import venv as tool_venv
 from dataprodukt.core.errors import UserError
 
@@ -119,48 +118,11 @@ def place_extensions(emulator: Emulator) -> Path:
     return target
 
 
-def _read_state(emulator: Emulator) -> dict[str, int] | None:
-    try:
-        data = json.loads(emulator.pid_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
-        if stat.rsplit(")", 1)[-1].split()[0] == "Z":
-            return False
-    except (OSError, IndexError):
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        # a finished child of this process stays a zombie until it is reaped
-        finished, _ = os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return finished == 0
-
-
-def _log_tail(emulator: Emulator, lines: int = 8) -> str:
-    try:
-        text = emulator.log_file.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return "(no log)"
-    return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:])
-
-
 def start(emulator: Emulator, timeout: float = 60.0) -> int:
     """Start the emulator in the background and wait until it answers; return its process id."""
-    state = _read_state(emulator)
-    if state and _alive(state["pid"]) and healthy(emulator.endpoint):
-        return state["pid"]
+    state = background.read_state(emulator.pid_file)
+    if state and background.alive(state["pid"]) and healthy(emulator.endpoint):
+        return int(state["pid"])
     if healthy(emulator.endpoint):
         raise UserError(
             f"something already answers at {emulator.endpoint} that this project did not start: stop it, or choose "
@@ -187,9 +149,8 @@ def start(emulator: Emulator, timeout: float = 60.0) -> int:
         process = subprocess.Popen(
             command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=emulator.state_dir, start_new_session=True
         )
-    emulator.pid_file.write_text(
-        json.dumps({"pid": process.pid, "rest_port": emulator.rest_port, "grpc_port": emulator.grpc_port}) + "\n",
-        encoding="utf-8",
+    background.write_state(
+        emulator.pid_file, pid=process.pid, rest_port=emulator.rest_port, grpc_port=emulator.grpc_port
     )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -199,42 +160,25 @@ def start(emulator: Emulator, timeout: float = 60.0) -> int:
             emulator.pid_file.unlink(missing_ok=True)
             raise UserError(
                 f"the BigQuery emulator exited with status {process.returncode} before answering at "
-                f"{emulator.endpoint}: {_log_tail(emulator)} (full log: {emulator.log_file})"
+                f"{emulator.endpoint}: {background.log_tail(emulator.log_file)} (full log: {emulator.log_file})"
             )
         time.sleep(0.3)
     stop(emulator)
     raise UserError(
         f"the BigQuery emulator did not answer at {emulator.endpoint}/healthz within {timeout:.0f} s, so it was "
-        f"stopped: {_log_tail(emulator)} (full log: {emulator.log_file}); a busy machine may need --timeout"
+        f"stopped: {background.log_tail(emulator.log_file)} (full log: {emulator.log_file}); "
+        "a busy machine may need --timeout"
     )
 
 
 def stop(emulator: Emulator, timeout: float = 15.0) -> bool:
     """Stop the emulator this project started; return False when none was running."""
-    state = _read_state(emulator)
-    if not state:
-        return False
-    pid = int(state["pid"])
-    emulator.pid_file.unlink(missing_ok=True)
-    if not _alive(pid):
-        return False
-    # the emulator runs in its own session: end its whole process group, not only the launcher
-    for sent in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(pid, sent)
-        except ProcessLookupError:
-            return True
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not _alive(pid):
-                return True
-            time.sleep(0.2)
-    return True
+    return background.stop(emulator.pid_file, timeout)
 
 
 def status(emulator: Emulator) -> str:
-    state = _read_state(emulator)
-    if state and _alive(state["pid"]):
+    state = background.read_state(emulator.pid_file)
+    if state and background.alive(state["pid"]):
         answer = "answering" if healthy(emulator.endpoint) else "NOT answering"
         return f"running (process {state['pid']}), {answer} at {emulator.endpoint}; log {emulator.log_file}"
     if healthy(emulator.endpoint):
@@ -255,7 +199,7 @@ def require_running(endpoint: str | None = None) -> None:
 def from_state(state_dir: Path, project: str = DEFAULT_PROJECT, venv_dir: Path | None = None) -> Emulator:
     """The emulator recorded in ``state_dir`` (its ports), or the default ports."""
     probe = Emulator(state_dir, project=project, venv_dir=venv_dir)
-    state = _read_state(probe)
+    state = background.read_state(probe.pid_file)
     if not state:
         return probe
     return Emulator(state_dir, int(state["rest_port"]), int(state["grpc_port"]), project, venv_dir)

@@ -59,7 +59,9 @@ class DbtSession:
         """Run ``dbt <command> <extra>``; raise UserError naming the command when it fails."""
         from dbt.cli.main import dbtRunner
 
-        runner = dbtRunner(manifest=self._manifest)
+        # `parse` parses the files again (a runner given a manifest would hand back that one): files written
+        # during a run, e.g. a new version's, reach the commands after it
+        runner = dbtRunner(manifest=None if command[0] == "parse" else self._manifest)
         flags = ["--quiet"] if self.quiet else []
         started = time.monotonic()
         before = {name: _mtime(self.project.target_dir / name) for name in RESULT_ARTIFACTS}
@@ -92,7 +94,7 @@ class DbtSession:
         return fresh
 
     def parse(self) -> Any:
-        """Parse once; every later command of this session reuses the parsed manifest."""
+        """Parse; every later command of this session reuses the parsed manifest (until the next parse)."""
         return self.invoke(["parse"])
 
     def parsed_sources(self) -> dict[str, dict[str, Any]]:
@@ -100,6 +102,34 @@ class DbtSession:
         if self._manifest is None:
             self.parse()
         return {unique_id: source.to_dict() for unique_id, source in self._manifest.sources.items()}
+
+    def macro_users(self, macro: str) -> list[str]:
+        """The nodes that call a macro of this name (dbt records every node's macros when it parses), sorted."""
+        if self._manifest is None:
+            self.parse()
+        return sorted(
+            node.name
+            for node in self._manifest.nodes.values()
+            if any(str(unique_id or "").rsplit(".", 1)[-1] == macro for unique_id in node.depends_on.macros)
+        )
+
+    def upstream_sources(self, unique_id: str) -> set[str]:
+        """The names of the sources a node of the parsed manifest reads, directly or through other nodes."""
+        if self._manifest is None:
+            self.parse()
+        names: set[str] = set()
+        seen: set[str] = set()
+        todo = [unique_id]
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            if current in self._manifest.sources:
+                names.add(str(self._manifest.sources[current].source_name))
+            elif current in self._manifest.nodes:
+                todo += list(self._manifest.nodes[current].depends_on.nodes)
+        return names
 
     def manifest_json(self) -> dict[str, Any]:
         """manifest.json as the last command wrote it."""

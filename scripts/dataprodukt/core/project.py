@@ -13,6 +13,8 @@ from dataprodukt.core.errors import UserError
 
 TARGETS = ("duckdb", "postgres", "bigquery", "bigquery_emulator")
 DEFAULT_TARGET = "duckdb"
+# targets on this machine (or its emulator); any other (bigquery) is production: secrets and a bucket, never defaults
+LOCAL_TARGETS = frozenset({"duckdb", "postgres", "bigquery_emulator"})
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -42,6 +44,10 @@ class Project:
                 "(--target or DBT_TARGET; the targets are defined in profiles/profiles.yml)"
             )
         return cls(root=find_root(start), target=chosen)
+
+    @property
+    def is_production(self) -> bool:
+        return self.target not in LOCAL_TARGETS
 
     @property
     def profiles_dir(self) -> Path:
@@ -104,10 +110,6 @@ class Project:
         os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
         os.environ["DBT_TARGET"] = self.target
         self.build_dir.mkdir(parents=True, exist_ok=True)
-        # the pseudonymize macro's key: the environment's, or a local development key for duckdb/postgres
-        from dataprodukt.core.pseudonym_key import ensure_key
-
-        ensure_key(self.target, self.build_dir)
         if self.target == "bigquery_emulator":
             from dataprodukt.core.bigquery_emulator import require_running
 

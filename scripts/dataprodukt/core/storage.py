@@ -4,7 +4,9 @@ Every file the tooling publishes goes through a :class:`Storage`: data files and
 copies, ``__DOC.json`` documents, publication records, the data package, the catalog's index and page. Paths
 given to it are relative to its root (``<product>/<state>/<file>``).
 
-- Versioned files are written once (``write_new``): never replacing a file that is there.
+- Versioned files are written once (``write_new``), and the store itself refuses a second writer: on disk an
+  exclusive create (a temporary file hard-linked into place), in a bucket the precondition ``ifGenerationMatch=0``
+  (``core.gcs``). The loser gets :class:`AlreadyStored` naming the file; nothing it wrote replaces anything.
 - Everything else (the latest copy, a v0, a document) is replaced (``replace``), and only when its bytes change,
   so an unchanged file keeps its bytes and its modification time.
 
@@ -19,8 +21,9 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Protocol
 
 from dataprodukt.core.errors import UserError
 from dataprodukt.core.project import Project
@@ -75,114 +78,120 @@ class Storage:
         """The file on this machine's disk, or None in a bucket."""
         return Path(self.root) / str(path) if self.is_local else None
 
+    @cached_property
+    def _objects(self) -> Objects:
+        if self.is_local:
+            return Folder(self.root)
+        from dataprodukt.core.gcs import BucketObjects
+
+        return BucketObjects(self.root)
+
     # reading
 
     def exists(self, path: PurePosixPath | str) -> bool:
-        if self.is_local:
-            return (Path(self.root) / str(path)).exists()
-        import pyarrow.fs
-
-        filesystem, base = self._fs()
-        return bool(filesystem.get_file_info(f"{base}/{path}").type != pyarrow.fs.FileType.NotFound)
+        return self._objects.exists(str(path))
 
     def listdir(self, folder: PurePosixPath | str) -> list[str]:
         """Names (files and folders) directly in a folder; empty when it does not exist."""
-        if self.is_local:
-            where = Path(self.root) / str(folder)
-            return sorted(entry.name for entry in where.iterdir()) if where.is_dir() else []
-        import pyarrow.fs
-
-        filesystem, base = self._fs()
-        selector = pyarrow.fs.FileSelector(f"{base}/{folder}".rstrip("/"), allow_not_found=True)
-        return sorted(PurePosixPath(info.path).name for info in filesystem.get_file_info(selector))
+        return self._objects.listdir(str(folder))
 
     def walk(self, folder: PurePosixPath | str = "") -> list[str]:
         """Every file below a folder (default the root), as paths relative to the root."""
-        if self.is_local:
-            base = Path(self.root)
-            where = base / str(folder)
-            if not where.is_dir():
-                return []
-            return sorted(path.relative_to(base).as_posix() for path in where.rglob("*") if path.is_file())
-        import pyarrow.fs
-
-        filesystem, base_path = self._fs()
-        selector = pyarrow.fs.FileSelector(f"{base_path}/{folder}".rstrip("/"), recursive=True, allow_not_found=True)
-        return sorted(
-            info.path[len(base_path) + 1 :]
-            for info in filesystem.get_file_info(selector)
-            if info.type == pyarrow.fs.FileType.File
-        )
+        return self._objects.walk(str(folder))
 
     def read_bytes(self, path: PurePosixPath | str) -> bytes:
-        if self.is_local:
-            return (Path(self.root) / str(path)).read_bytes()
-        filesystem, base = self._fs()
-        with filesystem.open_input_stream(f"{base}/{path}") as stream:
-            return bytes(stream.read())
+        found = self._objects.read(str(path))
+        if found is None:
+            raise FileNotFoundError(f"{self.uri(path)} does not exist")
+        return found
 
     def read_if_exists(self, path: PurePosixPath | str) -> bytes | None:
-        try:
-            return self.read_bytes(path)
-        except (FileNotFoundError, NotADirectoryError):
-            return None
-        except OSError:
-            if self.is_local:
-                return None
-            raise
+        return self._objects.read(str(path))
 
     # writing
 
     def write_new(self, path: PurePosixPath | str, data: bytes) -> None:
-        """Write a file that must not exist yet: a temporary name first, then a no-replace rename."""
-        if self.exists(path):
-            raise AlreadyStored(f"{self.uri(path)} exists already and is never replaced: publish a new version")
-        if self.is_local:
-            target = Path(self.root) / str(path)
-            temporary = _local_temporary(target, data)
-            try:
-                os.link(temporary, target)  # fails when the target appeared meanwhile: never replaces
-            except FileExistsError as error:
-                raise AlreadyStored(f"{self.uri(path)} exists already and is never replaced") from error
-            finally:
-                os.unlink(temporary)
-            return
-        filesystem, base = self._fs()
-        target_name = f"{base}/{path}"
-        filesystem.move(self._remote_temporary(filesystem, target_name, data), target_name)
+        """Write a file that must not exist yet; the store itself refuses a second writer (AlreadyStored)."""
+        if not self._objects.create(str(path), data):
+            raise AlreadyStored(
+                f"{self.uri(path)} exists already and is never replaced: another run published it first, or a run "
+                "stopped half-way (check the register; publish a new version to change published data)"
+            )
 
     def replace(self, path: PurePosixPath | str, data: bytes) -> bool:
         """Write or replace an unversioned file; False when it already held exactly these bytes."""
-        if self.read_if_exists(path) == data:
+        return self._objects.put(str(path), data)
+
+
+class Objects(Protocol):
+    """Where a storage root's files are: a local folder (:class:`Folder`) or a bucket (``core.gcs``)."""
+
+    def exists(self, path: str) -> bool: ...
+
+    def read(self, path: str) -> bytes | None: ...
+
+    def listdir(self, folder: str) -> list[str]: ...
+
+    def walk(self, folder: str) -> list[str]: ...
+
+    def create(self, path: str, data: bytes) -> bool:
+        """Write a file that must not exist; False (nothing written) when it does."""
+        ...
+
+    def put(self, path: str, data: bytes) -> bool:
+        """Write or replace a file; False when it held these bytes already."""
+        ...
+
+
+@dataclass(frozen=True)
+class Folder:
+    """A storage root on this machine's disk. A file appears complete or not at all: it is written under a
+    temporary name beside its place, then linked (a new file) or renamed (a replaced one) into place."""
+
+    root: str
+
+    def _path(self, path: str) -> Path:
+        return Path(self.root) / path
+
+    def exists(self, path: str) -> bool:
+        return self._path(path).exists()
+
+    def read(self, path: str) -> bytes | None:
+        try:
+            return self._path(path).read_bytes()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
+
+    def listdir(self, folder: str) -> list[str]:
+        where = self._path(folder)
+        return sorted(entry.name for entry in where.iterdir()) if where.is_dir() else []
+
+    def walk(self, folder: str) -> list[str]:
+        base = Path(self.root)
+        where = base / folder
+        if not where.is_dir():
+            return []
+        return sorted(path.relative_to(base).as_posix() for path in where.rglob("*") if path.is_file())
+
+    def create(self, path: str, data: bytes) -> bool:
+        target = self._path(path)
+        if target.exists():
             return False
-        if self.is_local:
-            target = Path(self.root) / str(path)
-            os.replace(_local_temporary(target, data), target)
-            return True
-        filesystem, base = self._fs()
-        target_name = f"{base}/{path}"
-        filesystem.move(self._remote_temporary(filesystem, target_name, data), target_name)
+        temporary = _local_temporary(target, data)
+        try:
+            os.link(temporary, target)  # an exclusive create: fails when the target appeared meanwhile
+        except FileExistsError:
+            return False
+        finally:
+            os.unlink(temporary)
         return True
 
-    def _fs(self) -> tuple[Any, str]:
-        import pyarrow.fs
-
-        try:
-            filesystem, base = pyarrow.fs.FileSystem.from_uri(self.root)
-        except (OSError, ValueError) as error:
-            raise UserError(
-                f"storage root {self.root} can't be opened: {error} (check {STORAGE_ENV} and the credentials)"
-            ) from error
-        return filesystem, base.rstrip("/")
-
-    @staticmethod
-    def _remote_temporary(filesystem: Any, target: str, data: bytes) -> str:
-        parent = str(PurePosixPath(target).parent)
-        filesystem.create_dir(parent, recursive=True)
-        temporary = f"{parent}/.tmp-{uuid.uuid4().hex}-{PurePosixPath(target).name}"
-        with filesystem.open_output_stream(temporary) as stream:
-            stream.write(data)
-        return temporary
+    def put(self, path: str, data: bytes) -> bool:
+        if self.read(path) == data:
+            return False
+        target = self._path(path)
+        os.replace(_local_temporary(target, data), target)
+        return True
 
 
 def _local_temporary(target: Path, data: bytes) -> Path:
@@ -222,6 +231,17 @@ def storage_for(project: Project, given: str | Path | None = None) -> Storage:
         except ValueError:
             public = Path(root).resolve().as_posix()
     return Storage(root, public)
+
+
+def require_bucket(project: Project, storage: Storage) -> None:
+    """Production (a target that is not local) publishes where its files last: with no storage root configured,
+    they would go to ``build/storage`` on the machine that runs it, gone with a CI runner. One set explicitly (a
+    folder a bucket is mounted on, say) is the team's choice."""
+    if project.is_production and storage.is_local and Path(storage.root) == project.root / DEFAULT_ROOT:
+        raise UserError(
+            f"target {project.target} has no storage root, so its publication would go to {DEFAULT_ROOT} on this "
+            f"machine: set {STORAGE_ENV}=gs://<bucket> (or the var storage_root in dbt_project.yml; docs/ci.md)"
+        )
 
 
 def catalog_for(project: Project, storage: Storage, given: str | Path | None = None) -> Storage:

@@ -3,7 +3,7 @@
 The service takes an HTTP ``PUT`` of ``multipart/form-data`` to ``<host>/docs/<team>/<project>`` with the three
 files ``dbt docs generate`` writes, each a form field named by its file name (``index.html``, ``manifest.json``,
 ``catalog.json``); a PUT replaces everything published before for that project (NAV's README and pkg/api/api.go).
-The manifest goes without compiled SQL (``publish.shareable_manifest``): the pseudonymisation key's pads are in it.
+The manifest goes without compiled SQL (``publish.basis.shareable_manifest``): it names the warehouse's relations.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def address(url: str, team: str, project: str) -> str:
 
 def site_files(target_dir: Path) -> dict[str, tuple[str, bytes, str]]:
     """The docs site's files as the form sends them; a UserError naming what is missing."""
-    from dataprodukt.publish.publication import shareable_manifest
+    from dataprodukt.publish.basis import shareable_manifest
 
     missing = [name for name, _kind in FILES if not (target_dir / name).is_file()]
     if missing:

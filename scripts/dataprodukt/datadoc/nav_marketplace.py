@@ -1,10 +1,12 @@
 """A dataset description in the shape of NAV's data marketplace (Datamarkedsplassen, navikt/nada-backend), with
 its personal-data level and per-column tags from the project's privacy classification.
 
-The body is nada-backend's ``NewDataset`` (``POST /api/datasets/new``): ``dataproductID``, ``name``, ``description``,
-``keywords``, ``pii`` and ``bigquery`` (``projectID``, ``dataset``, ``table``, ``piiTags``: a JSON text mapping
-column -> tag). One per published model, pointing at its latest view (``<schema>.<model>``). From the column lineage
-(``rules.personal_data``):
+One dataset per published model, pointing at its latest view (``<schema>.<model>``), kept up to date rather than
+added again: the data product's datasets are read first (``GET /api/dataproducts/<id>``); a dataset of the same name
+is updated (``PUT /api/datasets/<id>`` with nada-backend's ``UpdateDatasetDto``), a new one is created
+(``POST /api/datasets/new`` with its ``NewDataset``: ``dataproductID``, ``name``, ``description``, ``keywords``,
+``pii`` and ``bigquery``: ``projectID``, ``dataset``, ``table``, ``piiTags``, a JSON text mapping column -> tag).
+From the column lineage (``rules.personal_data``):
 
 - ``pii: sensitive`` when a column holds personal data; its columns are tagged ``PII_DirekteIdentifiserende``
   (personal, not pseudonymised), else ``PII_KanVæreIndirekteIdentifiserende`` (a pseudonym, and in data about
@@ -19,6 +21,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from dataprodukt.core.errors import UserError
 from dataprodukt.datadoc.http_client import Response, request
 from dataprodukt.rules.column_origin import NOT_PERSONAL, PERSONAL
 from dataprodukt.rules.identity import Dataset, node_meta, published_datasets
@@ -99,10 +102,41 @@ def descriptions(manifest: dict[str, Any], classes: Classes, config: dict[str, A
     return found
 
 
-def push(config: dict[str, Any], bodies: list[dict[str, Any]], token: str | None) -> list[tuple[str, Response]]:
-    url = str(config["url"])
+def address(config: dict[str, Any]) -> str:
+    """The marketplace's address (``url``; a ``/api/datasets/new`` written after it is tolerated)."""
+    url = str(config["url"]).rstrip("/")
+    return url.removesuffix("/api/datasets/new")
+
+
+def existing(config: dict[str, Any], token: str | None) -> dict[str, str]:
+    """The data product's datasets in the marketplace: name -> id."""
+    url = f"{address(config)}/api/dataproducts/{config['dataproduct_id']}"
+    answer = request("GET", url, None, {"Accept": "application/json"}, token, WHAT)
+    found = answer.json() or {}
+    if not isinstance(found, dict):
+        raise UserError(
+            f"{WHAT}: GET {url} answered {str(found)[:80]!r}, not a data product: check url and dataproduct_id"
+        )
+    return {str(item["name"]): str(item["id"]) for item in found.get("datasets") or [] if item.get("id")}
+
+
+def update_body(body: dict[str, Any]) -> dict[str, Any]:
+    """A NewDataset body as nada-backend's UpdateDatasetDto (the BigQuery source stays as it was created)."""
+    update = {key: value for key, value in body.items() if key != "bigquery"}
+    update["piiTags"] = body["bigquery"]["piiTags"]
+    return update
+
+
+def push(config: dict[str, Any], bodies: list[dict[str, Any]], token: str | None) -> list[tuple[str, str, Response]]:
+    """Update the datasets the data product has, create the others: (name, method, answer) per dataset."""
+    known = existing(config, token)
     sent = []
     for body in bodies:
-        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        sent.append((body["name"], request("POST", url, data, {"Content-Type": "application/json"}, token, WHAT)))
+        if body["name"] in known:
+            method, url, payload = "PUT", f"{address(config)}/api/datasets/{known[body['name']]}", update_body(body)
+        else:
+            method, url, payload = "POST", f"{address(config)}/api/datasets/new", body
+        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        answer = request(method, url, data, {"Content-Type": "application/json"}, token, WHAT)
+        sent.append((body["name"], method, answer))
     return sent

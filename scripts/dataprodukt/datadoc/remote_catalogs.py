@@ -76,10 +76,12 @@ def push(
         config = sinks["nav_datamarkedsplassen"]
         bodies = nav_marketplace.descriptions(manifest, _classes(manifest), config)
         if dry_run:
-            lines += [f"would POST to {config['url']}: {json.dumps(body, ensure_ascii=False)}" for body in bodies]
+            where = nav_marketplace.address(config)
+            lines += [f"would create or update at {where}: {json.dumps(body, ensure_ascii=False)}" for body in bodies]
         else:
-            for name, _answer in nav_marketplace.push(config, bodies, token("nav_datamarkedsplassen", config)):
-                lines.append(f"dataset description {name} -> {config['url']}")
+            for name, method, _answer in nav_marketplace.push(config, bodies, token("nav_datamarkedsplassen", config)):
+                done = "updated" if method == "PUT" else "created"
+                lines.append(f"dataset description {name} {done} -> {nav_marketplace.address(config)}")
     return lines
 
 

@@ -1,9 +1,10 @@
 """Synthetic, deterministic raw data for the example product, written the way source systems deliver it.
 
 Three raw tables, each delivered as a full extract per batch (CSV, every field text, upper-case abbreviated
-Norwegian column names): sick-leave certificates (sykmeldinger), employment relationships (arbeidsforhold)
-and employers (virksomheter). Batch 0 is the first extract; each later batch is the next full extract after
-a set of changes: updates, deletions, late arrivals and re-inserts, so that history has something to record.
+Norwegian column names; the batch's delivery time in its delivery.json): sick-leave certificates (sykmeldinger),
+employment relationships (arbeidsforhold) and employers (virksomheter). Batch 0 is the first extract; each later
+batch is the next full extract after a set of changes: updates, deletions, late arrivals and re-inserts, so that
+history has something to record.
 """
 
 from __future__ import annotations
@@ -19,9 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from dataprodukt.core.context import Progress
 from dataprodukt.core.errors import UserError
-from dataprodukt.core.project import Project
+from dataprodukt.load.deliveries import MANIFEST, MANIFEST_FIELD
 
 TABLES: dict[str, tuple[str, ...]] = {
     "sykmeldinger": (
@@ -323,6 +323,9 @@ def generate(raw_dir: Path, rows: int = 20_000, batches: int = 3, seed: int = 20
             changes=changes,
         )
         (folder / "batch.json").write_text(json.dumps(asdict(summary), indent=2) + "\n", encoding="utf-8")
+        # the delivery's time, so history records each extract when it was delivered (load/deliveries.py)
+        delivered = {MANIFEST_FIELD: (FIRST_EXTRACT + batch * BATCH_INTERVAL).isoformat()}
+        (folder / MANIFEST).write_text(json.dumps(delivered) + "\n", encoding="utf-8")
         summaries.append(summary)
     return summaries
 
@@ -337,25 +340,3 @@ def _write_csv(table: pa.Table, path: Path) -> None:
 def list_batches(raw_dir: Path) -> list[Path]:
     """The batch folders under ``raw_dir``, in order."""
     return sorted(path for path in raw_dir.glob("batch_[0-9][0-9][0-9]") if path.is_dir())
-
-
-GENERATOR_SETTINGS = "generator.json"
-
-
-def ensure_raw_data(project: Project, rows: int, batches: int, progress: Progress) -> list[Path]:
-    """Generate the example's raw extracts unless the same ones are already on disk."""
-    import shutil
-
-    settings = {"rows": rows, "batches": batches, "seed": 20240101}
-    marker = project.raw_dir / GENERATOR_SETTINGS
-    existing = list_batches(project.raw_dir)
-    if existing and marker.is_file() and json.loads(marker.read_text(encoding="utf-8")) == settings:
-        progress.step(f"raw extracts already in {project.raw_dir} ({len(existing)} batches, {rows} certificates)")
-        return existing
-    progress.step(f"generating raw extracts: {rows} certificates, {batches} change batches -> {project.raw_dir}")
-    if project.raw_dir.exists():
-        shutil.rmtree(project.raw_dir)
-    with progress.timer("generate"):
-        generate(project.raw_dir, rows=rows, batches=batches, seed=settings["seed"])
-    marker.write_text(json.dumps(settings) + "\n", encoding="utf-8")
-    return list_batches(project.raw_dir)

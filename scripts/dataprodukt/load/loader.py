@@ -1,58 +1,47 @@
-"""Load raw extracts into the target's raw schema, checked first and written all or nothing.
+"""Load deliveries into the raw schema, checked first and written all or nothing, and log each one.
 
-Each batch folder holds one CSV per source table. Before anything is written, every file's header is
-compared with the columns the dbt sources declare. A load log in the warehouse remembers which batch
-was loaded with which content, so a re-run never replays a batch into history twice.
+The sources say where their extracts come from (``meta.loader`` in the source YAML; load/sources/). Before anything
+is written, every pending delivery of every source is checked against the columns its YAML declares. A load log in
+the warehouse remembers which delivery was loaded with which content and the delivery time history recorded it at
+(load/deliveries.py), so a re-run never replays a delivery into history twice, nor one older than history holds.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
-from dataclasses import dataclass
-from difflib import get_close_matches
 from pathlib import Path
-from typing import Any
 
 from dataprodukt.core.errors import UserError
 from dataprodukt.core.provenance import now
 from dataprodukt.core.warehouse import Table, Warehouse
+from dataprodukt.load import deliveries
+from dataprodukt.load.sources.source_table import Delivery
 
 RAW_SCHEMA = "raw"
-# one row per batch recorded in history: its content fingerprint, so a batch is never replayed with other content
+# One row per delivery recorded in history: where it came from (origin: a source folder as its YAML writes it,
+# postgres:<source>, warehouse:<source>.<table>), its name, its content's fingerprint (a delivery is never replayed
+# with other content), its rows per table, when it was loaded and its delivery time, the gyldig_fra history gave it.
 LOAD_LOG = Table(
     RAW_SCHEMA,
     "lastelogg",
-    (("batch", "text"), ("fingerprint", "text"), ("row_counts", "text"), ("loaded_at", "text")),
-    key=("batch",),
+    (
+        ("batch", "text"),
+        ("fingerprint", "text"),
+        ("row_counts", "text"),
+        ("loaded_at", "text"),
+        ("origin", "text"),
+        ("delivered_at", "text"),
+    ),
+    key=("origin", "batch"),
 )
-# the batch now in the raw tables, so a history run that refuses it can name it (macro history_guard_batch)
-CURRENT_BATCH = Table(RAW_SCHEMA, "siste_innlasting", (("batch", "text"), ("lastet", "text")))
-
-
-@dataclass(frozen=True)
-class RawTable:
-    """A source table the project declares in the raw schema, with its declared columns."""
-
-    source: str
-    name: str
-    columns: tuple[str, ...]
-    yaml_path: str
-
-
-def declared_raw_tables(sources: dict[str, dict[str, Any]]) -> dict[str, RawTable]:
-    """The source tables in the raw schema, from the parsed manifest's sources (the YAML is the contract)."""
-    tables = {}
-    for source in sources.values():
-        if str(source.get("schema", "")).lower() != RAW_SCHEMA:
-            continue
-        columns = tuple(str(name).upper() for name in source.get("columns", {}))
-        tables[source["name"]] = RawTable(source["source_name"], source["name"], columns, source["original_file_path"])
-    return tables
+# the delivery now in the raw tables, so a history run that refuses it can name it (macro history_guard_batch), and
+# its delivery time, so a load that stopped part-way through its history runs is found (load/replay.py)
+CURRENT_BATCH = Table(RAW_SCHEMA, "siste_innlasting", (("batch", "text"), ("lastet", "text"), ("levert", "text")))
 
 
 def read_header(path: Path) -> list[str]:
+    """A UTF-8, comma-separated CSV file's header, upper case."""
     try:
         with path.open(newline="", encoding="utf-8") as handle:
             return [column.strip().upper() for column in next(csv.reader(handle), [])]
@@ -60,105 +49,44 @@ def read_header(path: Path) -> list[str]:
         raise UserError(f"{path}: can't be read as UTF-8 CSV ({error})") from error
 
 
-def check_batch(folder: Path, tables: dict[str, RawTable]) -> tuple[dict[str, tuple[Path, list[str]]], list[str]]:
-    """Match each declared table to its file in ``folder``; return the files and every problem found."""
-    files: dict[str, tuple[Path, list[str]]] = {}
-    problems: list[str] = []
-    for name, table in sorted(tables.items()):
-        path = folder / f"{name}.csv"
-        if not path.is_file():
-            problems.append(f"{path}: file missing for source table {table.source}.{name} ({table.yaml_path})")
-            continue
-        header = read_header(path)
-        if not header:
-            problems.append(f"{path}: empty file, expected a header with {', '.join(table.columns)}")
-            continue
-        unexpected = [column for column in header if column not in table.columns]
-        for column in table.columns:
-            if column not in header:
-                guess = get_close_matches(column, unexpected, n=1)
-                hint = f" (found {guess[0]!r}: a misspelt column?)" if guess else ""
-                problems.append(
-                    f"{path}: column {column} is missing{hint}; {table.yaml_path} declares it for "
-                    f"{table.source}.{name}: fix the file or the source YAML"
-                )
-        if len(set(header)) != len(header):
-            problems.append(f"{path}: a column name appears twice in the header")
-        files[name] = (path, header)
-    return files, problems
+def loaded(warehouse: Warehouse) -> dict[tuple[str, str], str]:
+    """(origin, delivery) -> content fingerprint, for the deliveries already loaded into this warehouse."""
+    if warehouse.relation_columns(LOAD_LOG.schema, LOAD_LOG.name):
+        warehouse.ensure_table(LOAD_LOG)  # a log from before origin/delivered_at gets the columns
+    return {
+        (str(row["origin"] or ""), str(row["batch"])): str(row["fingerprint"]) for row in warehouse.select(LOAD_LOG)
+    }
 
 
-def fingerprint(files: dict[str, tuple[Path, list[str]]]) -> str:
-    digest = hashlib.sha256()
-    for name in sorted(files):
-        digest.update(name.encode())
-        digest.update(files[name][0].read_bytes())
-    return digest.hexdigest()
-
-
-def loaded_batches(warehouse: Warehouse) -> dict[str, str]:
-    """batch name -> content fingerprint, for the batches already loaded into this warehouse."""
-    return {str(row["batch"]): str(row["fingerprint"]) for row in warehouse.select(LOAD_LOG)}
-
-
-@dataclass(frozen=True)
-class Batch:
-    """A checked batch folder, ready to load."""
-
-    name: str
-    folder: Path
-    files: dict[str, tuple[Path, list[str]]]
-    digest: str
-
-
-def prepare_batch(folder: Path, tables: dict[str, RawTable], done: dict[str, str]) -> Batch | None:
-    """Check a batch folder; None when this exact batch is already in history. Raises on any problem."""
-    files, problems = check_batch(folder, tables)
-    if problems:
-        raise UserError(f"{len(problems)} problem(s) in {folder}, nothing loaded:\n  " + "\n  ".join(problems))
-    digest = fingerprint(files)
-    if folder.name in done:
-        if done[folder.name] != digest:
-            raise UserError(
-                f"{folder} differs from the {folder.name} already loaded into history on this target: "
-                "history is never rewritten. Keep the original files, or start a new warehouse "
-                "(`dataprodukt clean`) to load new ones"
-            )
-        return None
-    return Batch(folder.name, folder, files, digest)
-
-
-def prepare_batches(folders: list[Path], tables: dict[str, RawTable], done: dict[str, str]) -> list[Batch]:
-    """Check every folder before loading any, so every bad file is reported before history moves."""
-    pending: list[Batch] = []
-    problems: list[str] = []
-    for folder in folders:
-        try:
-            batch = prepare_batch(folder, tables, done)
-        except UserError as error:
-            problems.append(str(error))
-            continue
-        if batch is not None:
-            pending.append(batch)
-    if problems:
-        raise UserError("\n".join(problems))
-    return pending
-
-
-def load(warehouse: Warehouse, batch: Batch) -> dict[str, int]:
-    """Replace the raw tables with the batch's files, all or nothing, and note which batch is now in them."""
-    rows = warehouse.replace_tables(RAW_SCHEMA, dict(batch.files.items()))
+def load(warehouse: Warehouse, delivery: Delivery, delivered_at: str | None = None) -> dict[str, int]:
+    """Replace the raw tables with the delivery's files (bulk, all or nothing per schema), and note which delivery
+    is now in them, with its delivery time. A table read where it lives is not touched."""
+    if not delivery.files:
+        return dict(delivery.row_counts)
+    rows: dict[str, int] = {}
+    for schema, files in sorted(delivery.schemas.items()):
+        rows.update(warehouse.replace_tables(schema, files))
     stamp = now().isoformat(timespec="microseconds")
-    warehouse.replace_rows(CURRENT_BATCH, [{"batch": batch.name, "lastet": stamp}])
+    warehouse.replace_rows(CURRENT_BATCH, [{"batch": delivery.name, "lastet": stamp, "levert": delivered_at}])
     return rows
 
 
-def record(warehouse: Warehouse, batch: Batch, rows: dict[str, int]) -> None:
-    """Log the batch as loaded. Called only after its history run succeeded, so a crash in between replays it."""
-    row = {
-        "batch": batch.name,
-        "fingerprint": batch.digest,
+def log_row(origin: str, name: str, fingerprint: str, rows: dict[str, int], delivered_at: str) -> dict[str, str]:
+    """The load log's row for a delivery recorded in history with delivery time ``delivered_at``."""
+    return {
+        "batch": name,
+        "fingerprint": fingerprint,
         "row_counts": json.dumps(rows, sort_keys=True),
         "loaded_at": now().isoformat(timespec="seconds"),
+        "origin": origin,
+        "delivered_at": delivered_at,
     }
+
+
+def record(warehouse: Warehouse, delivery: Delivery, rows: dict[str, int], delivered_at: str | None = None) -> None:
+    """Log the delivery as loaded, at ``delivered_at`` (default: its own time). Called only after its history runs
+    succeeded, so a crash in between replays it."""
+    if delivered_at is None:
+        delivered_at = deliveries.text(deliveries.utc(delivery.delivered_at or now()))
+    row = log_row(delivery.origin, delivery.name, delivery.fingerprint, rows, delivered_at)
     warehouse.insert(LOAD_LOG, [row])

@@ -1,35 +1,33 @@
-"""A new data product from this template: copy, rename, and keep or drop the example.
+"""A new data product from this template: the tooling copied, the product's own settings written, the example left
+out unless asked for.
 
-The template's files are copied as they are (tooling, CI, lint and hook configs, macros, code lists), then the
-product's identity is written where it lives: the dbt project and profile name, the ``product`` var, the DuckDB
-file and BigQuery dataset, a README, datapackage.json and LICENSE. Without the example, the model folders stay
-(empty, one per layer and data state) and the example's histories, data tests and pytest modules go.
-
-The template's pytest modules are of two kinds. *Tooling tests* exercise the ``dataprodukt`` package, configs and
-hooks on whatever project they run in; they are copied. *Example product tests* are about the example itself:
-a module that uses the ``example_duckdb``/``example_postgres`` fixtures or names the example (its product, or,
-when the example is dropped, its models and histories) is one, and is not copied. The new product gets its own
-smoke tests instead (``tests/test_product.py``: names agree, conventions hold, the project builds).
+What is copied as it is: the tooling (``scripts/``, ``pyproject.toml``, the lock file), ``Makefile``, CI, lint and
+hook configs, ``macros/``, ``docs/``, ``benchmarks/`` and the tooling's tests. The tooling's tests build the example
+to exercise the tooling, so the example's project travels with them as their fixture, in ``tests/example/`` (in the
+template the example is the project itself). The product's own project is written from the settings asked for
+(short name, team, owner code, title, periods, target): ``dbt_project.yml`` without the example's settings, empty
+model folders, no histories, no code lists, and a README, ``datapackage.json``, LICENSE and ``tests/test_product.py``
+of its own. With ``--with-example`` the example's models, histories, code lists and tests are the product's start.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from dataclasses import dataclass
-from datetime import date
-from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from dataprodukt.core.errors import UserError
+from dataprodukt.load import product_files
+from dataprodukt.load.product_files import ProductSettings
 
 SHORT_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 DATA_SUFFIX = "_data"
 MAX_LENGTH = 40
-# never copied: local state, caches, and the files written for the new product
+# never copied: local state, caches, the example's fixture (copied on its own), the files written for the product
 NOT_COPIED = {
     ".git",
     ".venv",
@@ -45,10 +43,17 @@ NOT_COPIED = {
     "README.md",
     "LICENSE",
     "datapackage.json",
+    "BENCHMARKS.md",
 }
+# the example's project: its models, histories, code lists and data tests (the fixture of the tooling's tests)
+EXAMPLE_PROJECT = ("dbt_project.yml", "profiles", "models", "seeds", "snapshots", "analyses", "tests/dbt")
+EXAMPLE_FIXTURE = "tests/example"
+# the example's own pytest modules (they check the example's figures): they go where the example goes
+EXAMPLE_TESTS = ("tests/test_example.py", "tests/support/expected.py")
+# the setting only the example's dbt_project.yml has (load/example_extracts.py)
+EXAMPLE_MARKER = "synthetic_extracts"
 # one folder per layer and published data state (DESIGN.md): kept, empty, when the example goes
 MODEL_FOLDERS = ("staging", "intermediate", "klargjorte_data", "statistikk", "utdata")
-EXAMPLE_FIXTURES = ("example_duckdb", "example_postgres")
 TRANSLITERATION = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "-": "_", " ": "_"})
 
 
@@ -82,181 +87,119 @@ def check_short_name(name: str, statistics: bool = False) -> str:
 
 @dataclass(frozen=True)
 class Template:
-    """The project a new product is copied from, and its example's identity."""
+    """The project a new product is copied from: its tooling, and where its example's project is."""
 
     root: Path
 
     @property
-    def dbt_project(self) -> dict[str, object]:
-        data = yaml.safe_load((self.root / "dbt_project.yml").read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
+    def example_root(self) -> Path:
+        """The example's project: the template itself, or, in a product made from it, its copy in tests/example."""
+        for candidate in (self.root, self.root / EXAMPLE_FIXTURE):
+            path = candidate / "dbt_project.yml"
+            if path.is_file() and EXAMPLE_MARKER in (_yaml(path).get("vars") or {}):
+                return candidate
+        raise UserError(
+            f"{self.root} holds no example project (a dbt_project.yml with the var {EXAMPLE_MARKER}, here or in "
+            f"{EXAMPLE_FIXTURE}/): run `dataprodukt new` in the template or in a product made from it"
+        )
 
     @property
     def name(self) -> str:
-        return str(self.dbt_project["name"])
+        return str(_yaml(self.example_root / "dbt_project.yml")["name"])
 
     @property
     def profile(self) -> str:
-        return str(self.dbt_project.get("profile") or self.name)
+        return str(_yaml(self.example_root / "dbt_project.yml").get("profile") or self.name)
 
     @property
     def product(self) -> str:
-        variables = self.dbt_project.get("vars")
-        return str(variables.get("product", self.name)) if isinstance(variables, dict) else self.name
-
-    def example_names(self) -> set[str]:
-        """Names only the example uses: its models (unversioned) and histories."""
-        names = {re.sub(r"_v\d+$", "", path.stem) for path in (self.root / "models").rglob("*.sql")}
-        for path in (self.root / "snapshots").rglob("*"):
-            if path.suffix in {".yml", ".yaml", ".sql"}:
-                names.update(re.findall(r"\b(hist_[a-z0-9_]+)", path.read_text(encoding="utf-8")))
-        return names
+        variables = _yaml(self.example_root / "dbt_project.yml").get("vars") or {}
+        return str(variables.get("product", self.name))
 
 
-def is_example_test(text: str, markers: set[str]) -> bool:
-    return any(marker in text for marker in (*EXAMPLE_FIXTURES, *markers))
+def _yaml(path: Path) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data if isinstance(data, dict) else {}
 
 
-def create(template: Template, name: str, folder: Path, keep_example: bool = True, owner: str = "") -> list[str]:
+def create(template: Template, folder: Path, settings: ProductSettings) -> list[str]:
     """Write the new product into ``folder``; return what was done, one line per step."""
     if folder.exists() and any(folder.iterdir()):
         raise UserError(f"{folder} is not empty: choose a new folder for the product (it is created for you)")
     if folder.resolve().is_relative_to(template.root.resolve()):
         raise UserError(f"{folder} is inside the template {template.root}: create the product outside it")
-    done = [f"copied the template {template.root}"]
-    _copy_tree(template.root, folder)
-    _rename(template, name, folder)
-    done.append(f"named the dbt project, profile and product var {name!r} (DuckDB file build/{name}.duckdb)")
-    markers = {template.product} if keep_example else {template.product, *template.example_names()}
-    dropped = _drop_example_tests(folder, markers)
-    done.append(f"dropped {len(dropped)} example test module(s): {', '.join(dropped) or '-'}")
-    if not keep_example:
-        _drop_example_models(folder)
-        done.append(f"dropped the example's models and histories; kept models/{{{','.join(MODEL_FOLDERS)}}}/")
-    _write_product_files(name, folder, keep_example, owner or f"The owners of {name}")
+    example = template.example_root
+    _copy_tree(template.root, folder, skip={*EXAMPLE_PROJECT, EXAMPLE_FIXTURE, *EXAMPLE_TESTS})
+    done = [f"copied the tooling from {template.root} (scripts, macros, docs, CI, hooks, the tooling's tests)"]
+    _copy_example(example, folder / EXAMPLE_FIXTURE)
+    done.append(f"copied the example's project into {EXAMPLE_FIXTURE}/ (the fixture the tooling's tests build)")
+    if settings.with_example:
+        _copy_example(example, folder)
+        for name in EXAMPLE_TESTS:
+            if (template.root / name).is_file():
+                shutil.copy2(template.root / name, folder / name)
+        done.append("kept the example's models, histories, code lists and tests as the product's start")
+    else:
+        _empty_project(example, folder)
+        done.append(f"made empty model folders models/{{{','.join(MODEL_FOLDERS)}}}/, snapshots/ and seeds/")
+    product_files.write_dbt_project(example, template, folder, settings)
+    product_files.write_profiles(template, folder, settings)
+    done.append(
+        f"wrote dbt_project.yml and profiles/profiles.yml for {settings.name!r} (team {settings.team}, owner "
+        f"{settings.owner_code}, periods {settings.period_from}..{settings.period_to}, target {settings.target})"
+    )
+    product_files.write_product_files(folder, settings)
     done.append("wrote README.md, datapackage.json, LICENSE and tests/test_product.py")
     return done
 
 
-def _copy_tree(source: Path, destination: Path) -> None:
-    ignore = shutil.ignore_patterns("*.pyc", "*.egg-info", "*.duckdb", "*.duckdb.wal")
+def _ignore(source: Path, skip: set[str]) -> object:
+    patterns = shutil.ignore_patterns("*.pyc", "*.egg-info", "*.duckdb", "*.duckdb.wal", "__pycache__")
 
-    def skip(folder: str, names: list[str]) -> set[str]:
-        at_root = Path(folder) == source
-        return set(ignore(folder, names)) | {
-            name for name in names if name == "__pycache__" or (at_root and name in NOT_COPIED)
-        }
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        relative = Path(folder).relative_to(source)
+        at_root = relative == Path(".")
+        skipped = {name for name in names if (relative / name).as_posix() in skip}
+        return set(patterns(folder, names)) | skipped | {name for name in names if at_root and name in NOT_COPIED}
 
-    shutil.copytree(source, destination, ignore=skip, symlinks=True, dirs_exist_ok=True)
-
-
-def _replace(path: Path, replacements: list[tuple[str, str]]) -> None:
-    text = path.read_text(encoding="utf-8")
-    for pattern, replacement in replacements:
-        text = re.sub(pattern, replacement, text, flags=re.MULTILINE)
-    path.write_text(text, encoding="utf-8")
+    return ignore
 
 
-def _rename(template: Template, name: str, folder: Path) -> None:
-    old_name, old_profile, old_product = (
-        re.escape(text) for text in (template.name, template.profile, template.product)
-    )
-    _replace(
-        folder / "dbt_project.yml",
-        [
-            (r"\A(#[^\n]*\n)+", f"# The {name} data product, created from the dataprodukt template.\n"),
-            (r"^name: .*$", f"name: {name}"),
-            (r"^profile: .*$", f"profile: {name}"),
-            (rf"^(\s+product: )[\"']?{old_product}[\"']?\s*$", rf"\g<1>{name}"),
-            (rf"^(\s+){old_name}:\s*$", rf"\g<1>{name}:"),
-        ],
-    )
-    _replace(
-        folder / "profiles" / "profiles.yml",
-        [
-            (rf"^{old_profile}:\s*$", f"{name}:"),
-            (rf"build/{old_profile}\.duckdb", f"build/{name}.duckdb"),
-            (rf"(env_var\('BQ_DATASET', ')({old_product}|{old_name})'", rf"\g<1>{name}'"),
-        ],
-    )
-    for path in [folder / "Makefile", *folder.glob(".ci/*"), *folder.glob(".github/workflows/*.yml")]:
-        if path.is_file():
-            _replace(path, [(rf"build/{old_name}\.duckdb", f"build/{name}.duckdb")])
-    written = yaml.safe_load((folder / "dbt_project.yml").read_text(encoding="utf-8"))
-    identity = (written.get("name"), written.get("profile"), (written.get("vars") or {}).get("product"))
-    if identity != (name, name, name):
-        raise UserError(
-            f"{folder / 'dbt_project.yml'}: name, profile and vars.product came out as {identity}, not {name!r}: "
-            "set them by hand (the template's dbt_project.yml has an unexpected layout)"
-        )
+def _copy_tree(source: Path, destination: Path, skip: set[str]) -> None:
+    shutil.copytree(source, destination, ignore=_ignore(source, skip), symlinks=True, dirs_exist_ok=True)  # type: ignore[arg-type]
 
 
-def _drop_example_tests(folder: Path, markers: set[str]) -> list[str]:
-    dropped = []
-    tests = folder / "tests"
-    for path in sorted(tests.glob("*.py")):
-        if path.name in {"conftest.py", "__init__.py"}:
-            continue
-        if is_example_test(path.read_text(encoding="utf-8"), markers):
-            path.unlink()
-            dropped.append(path.name)
-    return dropped
+def _copy_example(example: Path, destination: Path) -> None:
+    """The example's project (not its tooling) into ``destination``."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in EXAMPLE_PROJECT:
+        source = example / name
+        if source.is_dir():
+            shutil.copytree(
+                source, destination / name, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True
+            )
+        elif source.is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination / name)
 
 
-def _drop_example_models(folder: Path) -> None:
+def _empty_project(example: Path, folder: Path) -> None:
+    """A product's project with nothing of the example: one empty folder per layer and data state, no histories, no
+    code lists, the generic data tests, and the doc blocks of what every product has (history columns, national
+    identifiers)."""
     models = folder / "models"
-    for path in sorted(models.rglob("*"), reverse=True):
-        keep = path.name == ".sqlfluff" or path.name.startswith("_column_docs")
-        if path.is_file() and not keep:
-            path.unlink()
-        elif path.is_dir() and not any(path.iterdir()):
-            path.rmdir()
     for layer in MODEL_FOLDERS:
         (models / layer).mkdir(parents=True, exist_ok=True)
         (models / layer / ".gitkeep").touch()
-    for name in ("snapshots", "analyses"):
-        if (folder / name).is_dir():
-            shutil.rmtree(folder / name)
-    (folder / "snapshots").mkdir()
-    (folder / "snapshots" / ".gitkeep").touch()
-    dbt_tests = folder / "tests" / "dbt"
-    if dbt_tests.is_dir():
-        for path in dbt_tests.iterdir():
-            if path.name != "generic":  # generic tests are tooling; singular tests name the example's models
-                shutil.rmtree(path) if path.is_dir() else path.unlink()
-
-
-def _template_text(name: str) -> str:
-    return resources.files("dataprodukt").joinpath("data", name).read_text(encoding="utf-8")
-
-
-def _write_product_files(name: str, folder: Path, keep_example: bool, owner: str) -> None:
-    kind = "statistics product" if not name.endswith(DATA_SUFFIX) else "data product"
-    example = (
-        "It starts with the template's example models (sick-leave statistics) as a pattern to edit or remove."
-        if keep_example
-        else "It starts empty: one folder per layer and data state under models/, the macros and the code lists."
-    )
-    readme = _template_text("new_product_readme.md").format(name=name, kind=kind, example=example)
-    (folder / "README.md").write_text(readme, encoding="utf-8")
-    package = {
-        "profile": "data-package",
-        "name": name.replace("_", "-"),
-        "title": name,
-        "description": f"The {kind} {name}. Describe what it holds, for whom, and how often it is updated.",
-        "version": "0.1.0",
-        "created": date.today().isoformat(),
-        "contributors": [{"title": owner, "role": "author"}],
-        "licenses": [
-            {
-                "name": "CC-BY-4.0",
-                "title": "Creative Commons Attribution 4.0",
-                "path": "https://creativecommons.org/licenses/by/4.0/",
-            }
-        ],
-        "resources": [],
-    }
-    (folder / "datapackage.json").write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    licence = _template_text("new_product_license.txt").format(year=date.today().year, owner=owner)
-    (folder / "LICENSE").write_text(licence, encoding="utf-8")
-    (folder / "tests" / "test_product.py").write_text(_template_text("new_product_tests.py.txt"), encoding="utf-8")
+    for name in ("snapshots", "seeds"):
+        (folder / name).mkdir(exist_ok=True)
+        (folder / name / ".gitkeep").touch()
+    generic = example / "tests" / "dbt" / "generic"
+    if generic.is_dir():
+        shutil.copytree(generic, folder / "tests" / "dbt" / "generic", dirs_exist_ok=True)
+    docs = product_files.tooling_doc_blocks(example)
+    if docs:
+        (models / "_column_docs.md").write_text(docs, encoding="utf-8")
+    for name in (".sqlfluff",):
+        if (example / "models" / name).is_file():
+            shutil.copy2(example / "models" / name, models / name)

@@ -161,10 +161,14 @@ class Column:
     name: str  # friendly
     kind: str  # text, integer, bigint, numeric, date, timestamp (no cast for text)
     group: str
+    # a date or time not written the ISO way: parsed with the format the source YAML declares (macro parse_date)
+    format: str | None = None
 
     @property
     def expression(self) -> str:
         reference = self.raw.lower() if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.raw) else f'"{self.raw}"'
+        if self.format is not None:
+            return f"{{{{ parse_{self.kind}('{reference}') }}}} as {self.name}"
         if self.kind in CAST_TYPES:
             return f"cast({reference} as {CAST_TYPES[self.kind]}) as {self.name}"
         return f"{reference} as {self.name}"
@@ -281,13 +285,14 @@ def dump(data: Any, indent: int = 0) -> str:
             return super().increase_indent(flow, False)
 
     def quoted(dumper: yaml.SafeDumper, value: str) -> Any:
-        style = '"' if re.search(r"[\s:{}'#\[\],&*!|>%@`]", value) else None
+        style = '"' if re.search(r"[\s:;{}'#\[\],&*!|>%@`]", value) else None
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
     Dumper.add_representer(str, quoted)
 
     text = yaml.dump(data, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=120, default_flow_style=False)
-    text = text.replace("\nsources:", "\n\nsources:").replace("\nmodels:", "\n\nmodels:")
+    for key in ("sources", "models", "snapshots"):
+        text = text.replace(f"\n{key}:", f"\n\n{key}:")
     return "".join(" " * indent + line if line.strip() else line for line in text.splitlines(keepends=True))
 
 

@@ -83,19 +83,39 @@ def partitions(table: Any, column: str) -> list[tuple[str, Any]]:
     return parts
 
 
-def write_versioned(storage: Storage, path: PurePosixPath, content: Content, partition_by: str | None) -> list[str]:
-    """Write a versioned dataset once; refuse when any of its files exists. Returns the files written."""
+def versioned_files(path: PurePosixPath, content: Content, partition_by: str | None) -> dict[PurePosixPath, bytes]:
+    """A versioned dataset's files and their bytes: one file, or one ``<column>=<value>/data.parquet`` per value."""
     if not partition_by:
-        storage.write_new(path, parquet_bytes(content.table))
-        return [str(path)]
-    if storage.exists(path):
+        return {path: parquet_bytes(content.table)}
+    return {
+        path / folder / "data.parquet": parquet_bytes(rows) for folder, rows in partitions(content.table, partition_by)
+    }
+
+
+def files_checksum(path: PurePosixPath, files: dict[PurePosixPath, bytes]) -> str:
+    """sha256 of the data file, or over ``<folder>/data.parquet <sha256>`` lines of every partition file (what the
+    register records as ``file_checksum``)."""
+    if list(files) == [path]:
+        return hashlib.sha256(files[path]).hexdigest()
+    lines = [f"{file.relative_to(path).as_posix()} {hashlib.sha256(data).hexdigest()}" for file, data in files.items()]
+    return hashlib.sha256("\n".join(sorted(lines)).encode("utf-8")).hexdigest()
+
+
+def write_versioned(
+    storage: Storage,
+    path: PurePosixPath,
+    content: Content,
+    partition_by: str | None,
+    prepared: dict[PurePosixPath, bytes] | None = None,
+) -> list[str]:
+    """Write a versioned dataset once (``prepared``: its ``versioned_files``, when made already); refuse when any
+    of its files exists. Returns the files written."""
+    files = prepared if prepared is not None else versioned_files(path, content, partition_by)
+    if partition_by and storage.exists(path):
         storage.write_new(path, b"")  # raises AlreadyStored with the message
-    written = []
-    for folder, rows in partitions(content.table, partition_by):
-        target = path / folder / "data.parquet"
-        storage.write_new(target, parquet_bytes(rows))
-        written.append(str(target))
-    return written
+    for target, data in files.items():
+        storage.write_new(target, data)
+    return [str(target) for target in files]
 
 
 def write_latest(storage: Storage, path: PurePosixPath, content: Content, partition_by: str | None) -> bool:

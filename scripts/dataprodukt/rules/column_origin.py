@@ -5,7 +5,6 @@ are described in :mod:`dataprodukt.rules.personal_data`, which walks the whole D
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +13,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, build_scope
+
+from dataprodukt.core.pseudonym_key import KEY_TABLE, PAD_COLUMNS
 
 NOT_PERSONAL = "NOT_PERSONAL_DATA"
 PSEUDONYMISED = "PSEUDONYMISED_ENCRYPTED_PERSONAL_DATA"
@@ -34,7 +35,6 @@ REDUCING = (
     exp.ApproxDistinct,
 )
 HASHES = (exp.SHA2, exp.SHA2Digest, exp.SHA)
-PAD = re.compile(r"^[0-9a-fA-F]{128}$")
 
 
 @dataclass(frozen=True)
@@ -210,18 +210,23 @@ class _Tracer:
 
 
 def _is_pseudonymisation(node: exp.Expression) -> bool:
-    """sha256(pad || sha256(pad || value)) with 64-byte hex pads: HMAC-SHA-256 as the pseudonymize macro writes it."""
+    """sha256((select opad from <key table>) || sha256((select ipad from <key table>) || value)): HMAC-SHA-256 as
+    the pseudonymize macro writes it, the pads read from the key table when the query runs."""
     inner = next(node.this.find_all(*HASHES), None) if node.this is not None else None
     if inner is None:
         return False
-    inner_pads = [lit for lit in inner.find_all(exp.Literal) if lit.is_string and PAD.match(lit.this)]
-    outer_pads = [
-        lit
-        for child in _outside(node, inner)
-        for lit in child.find_all(exp.Literal)
-        if lit.is_string and PAD.match(lit.this)
-    ]
-    return bool(inner_pads) and bool(outer_pads)
+    outer_parts = _outside(node, inner)
+    return _reads_pad(inner, PAD_COLUMNS[0]) and any(_reads_pad(part, PAD_COLUMNS[1]) for part in outer_parts)
+
+
+def _reads_pad(node: exp.Expression, pad: str) -> bool:
+    """Whether ``node`` holds a scalar subquery selecting just ``pad`` from the key table."""
+    for select in node.find_all(exp.Select):
+        names = [expression.alias_or_name.lower() for expression in select.expressions]
+        tables = [table.name.lower() for table in select.find_all(exp.Table)]
+        if names == [pad] and tables == [KEY_TABLE]:
+            return True
+    return False
 
 
 def _outside(node: exp.Expression, inner: exp.Expression) -> list[exp.Expression]:

@@ -9,8 +9,9 @@ column lineage computed with sqlglot from each model's compiled SQL, in the targ
 - an aggregate that reduces persons (count, count distinct, sum, avg, stddev, variance) is not personal, unless the
   GROUP BY has a personal key: then it is as personal as that key (a count per person is data about the person);
   min/max/any_value/array_agg return input values and pass the class through;
-- the ``pseudonymize`` macro's compiled shape, ``sha256(<64-byte hex pad> || sha256(<64-byte hex pad> || value))``,
-  makes personal input PSEUDONYMISED_ENCRYPTED_PERSONAL_DATA (a plain unkeyed hash does not: it is reversible);
+- the ``pseudonymize`` macro's compiled shape, ``sha256(<opad from the key table> || sha256(<ipad from the key
+  table> || value))``, makes personal input PSEUDONYMISED_ENCRYPTED_PERSONAL_DATA (a plain unkeyed hash does not:
+  it is reversible);
 - a snapshot passes each column of its relation through by name; its history columns are not personal;
 - a column declared more personal than its lineage keeps the declaration (that is where data enters); declared
   less personal, it keeps the lineage's class and :func:`trace` reports the contradiction.

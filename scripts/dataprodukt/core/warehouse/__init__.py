@@ -17,7 +17,7 @@ from typing import Any
 
 from dataprodukt.core.errors import UserError
 from dataprodukt.core.project import Project
-from dataprodukt.core.warehouse.base import Row, SqlWarehouse, Table, Warehouse
+from dataprodukt.core.warehouse.base import RawFile, Row, SqlWarehouse, Table, Warehouse
 from dataprodukt.core.warehouse.bigquery_engine import BigQueryWarehouse
 from dataprodukt.core.warehouse.duckdb_engine import DuckDBWarehouse
 from dataprodukt.core.warehouse.postgres_engine import PostgresWarehouse
@@ -26,6 +26,7 @@ __all__ = [
     "BigQueryWarehouse",
     "DuckDBWarehouse",
     "PostgresWarehouse",
+    "RawFile",
     "Row",
     "SqlWarehouse",
     "Table",

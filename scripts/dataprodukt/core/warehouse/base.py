@@ -8,6 +8,8 @@ engines lives in the engine modules beside this one.
 
 from __future__ import annotations
 
+import codecs
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,6 +43,51 @@ class Table:
         return dict(self.columns)[column]
 
 
+@dataclass(frozen=True)
+class RawFile:
+    """An extract to load into a raw table as delivered: a CSV's fields stay text, a parquet file keeps its types.
+
+    ``columns`` are the file's columns in order: its header, or the declared columns when it has none.
+    """
+
+    path: Path
+    columns: tuple[str, ...]
+    format: str = "csv"
+    delimiter: str = ","
+    encoding: str = "utf-8"
+    header: bool = True
+    quote: str = '"'
+
+    @classmethod
+    def of(cls, value: RawFile | tuple[Path, Sequence[str]]) -> RawFile:
+        """A RawFile, or a (path, header columns) pair for a UTF-8, comma-separated CSV file with a header."""
+        if isinstance(value, RawFile):
+            return value
+        path, columns = value
+        return cls(Path(path), tuple(columns))
+
+    @property
+    def codec(self) -> str:
+        """The encoding's canonical Python name (latin-1 and iso-8859-1 are one codec: ``iso8859-1``)."""
+        return codecs.lookup(self.encoding).name
+
+    def as_utf8(self, folder: Path) -> RawFile:
+        """This file re-encoded as UTF-8 into ``folder`` (streamed), for an engine that can't read its encoding."""
+        if self.codec == "utf-8":
+            return self
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / (self.path.name + ".utf8")
+        with (
+            self.path.open("r", encoding=self.encoding, newline="") as source,
+            target.open("w", encoding="utf-8", newline="") as out,
+        ):
+            shutil.copyfileobj(source, out, 1 << 20)
+        return RawFile(target, self.columns, self.format, self.delimiter, "utf-8", self.header, self.quote)
+
+
+RawFiles = Mapping[str, "RawFile | tuple[Path, Sequence[str]]"]
+
+
 class Warehouse(Protocol):
     """The operations the tooling uses on a target, the same on every engine."""
 
@@ -64,8 +111,9 @@ class Warehouse(Protocol):
 
     def list_tables(self, schema: str) -> list[str]: ...
 
-    def relation_columns(self, schema: str, name: str) -> list[tuple[str, str]]:
-        """(column, type) of a table or view in order; empty when it does not exist."""
+    def relation_columns(self, schema: str, name: str, database: str | None = None) -> list[tuple[str, str]]:
+        """(column, type) of a table or view in order; empty when it does not exist. ``database``: another
+        database (BigQuery: project) than the target's, where the engine can read one."""
         ...
 
     def sample_values(self, schema: str, table: str, column: str, limit: int = 10_000) -> list[str]:
@@ -92,13 +140,45 @@ class Warehouse(Protocol):
         """Make the table hold exactly these rows, all at once; creates the table first."""
         ...
 
+    def load_rows(self, table: Table, rows: Sequence[Row]) -> None:
+        """As ``replace_rows``, through the engine's bulk load: the values travel as data, never in the text of a
+        statement, so no query log or job history can hold them (for secrets)."""
+        ...
+
     def select(self, table: Table, where: Row | None = None) -> list[dict[str, Any]]:
         """Rows of a tooling table (``where``: column = value, all of them); empty when it does not exist."""
         ...
 
-    def replace_tables(self, schema: str, files: dict[str, tuple[Path, Sequence[str]]]) -> dict[str, int]:
-        """Replace each table's content with its CSV file, all or nothing; return rows per table."""
+    def replace_tables(self, schema: str, files: RawFiles) -> dict[str, int]:
+        """Replace each table's content with its extract (CSV or parquet, in bulk), all or nothing; return rows per
+        table. A bare (path, columns) pair is a UTF-8, comma-separated CSV file with a header."""
         ...
+
+    # comparing relations (core/warehouse/compare.py): the pieces of its SQL that differ between engines
+
+    def row_hash(self, expressions: Sequence[str]) -> str:
+        """A 64-bit integer hash of the values of ``expressions`` (nulls included), as SQL."""
+        ...
+
+    def hash_total(self, expression: str) -> str:
+        """An aggregate summing ``row_hash`` values without overflow, as SQL."""
+        ...
+
+    def bucket(self, expression: str, buckets: int) -> str:
+        """An integer in ``(-buckets, buckets)`` from a hash, as SQL."""
+        ...
+
+    def as_text(self, expression: str) -> str: ...
+
+    def hash_version(self) -> str:
+        """What the hashes depend on (the engine and, where they may change, its version)."""
+        ...
+
+    def create_table_as(self, schema: str, name: str, select: str) -> None:
+        """Create (or replace) a table from a query, creating its schema when needed."""
+        ...
+
+    def drop_table(self, schema: str, name: str) -> None: ...
 
     def close(self) -> None: ...
 
@@ -161,12 +241,14 @@ class SqlWarehouse:
         )
         return [str(name) for (name,) in rows]
 
-    def relation_columns(self, schema: str, name: str) -> list[tuple[str, str]]:
+    def relation_columns(self, schema: str, name: str, database: str | None = None) -> list[tuple[str, str]]:
+        mark = self.placeholder
+        in_database = f" and lower(table_catalog) = lower({mark})" if database else ""
         rows = self.query(
             "select column_name, data_type from information_schema.columns "
-            f"where lower(table_schema) = lower({self.placeholder}) and lower(table_name) = lower({self.placeholder}) "
+            f"where lower(table_schema) = lower({mark}) and lower(table_name) = lower({mark}){in_database} "
             "order by ordinal_position",
-            [schema, name],
+            [schema, name, *([database] if database else [])],
         )
         return [(str(column), str(kind)) for column, kind in rows]
 
@@ -193,6 +275,30 @@ class SqlWarehouse:
         columns = ", ".join(f"{self.quote(name)} {self.TYPES[kind]}" for name, kind in table.columns)
         self.execute(f"create schema if not exists {self.quote(table.schema)}")
         self.execute(f"create table if not exists {self.quote(table.schema, table.name)} ({columns})")
+        # a table made by an earlier version of the tooling gets the columns added since
+        existing = {name.lower() for name, _kind in self.relation_columns(table.schema, table.name)}
+        table_name = self.quote(table.schema, table.name)
+        for name, kind in table.columns:
+            if name.lower() not in existing:
+                self.execute(f"alter table {table_name} add column {self.quote(name)} {self.TYPES[kind]}")
+
+    def hash_total(self, expression: str) -> str:
+        return f"sum({expression})"
+
+    def bucket(self, expression: str, buckets: int) -> str:
+        return f"({expression}) % {int(buckets)}"
+
+    def as_text(self, expression: str) -> str:
+        return f"cast({expression} as {self.TYPES['text']})"
+
+    def create_table_as(self, schema: str, name: str, select: str) -> None:
+        self.execute(f"create schema if not exists {self.quote(schema)}")
+        with self.transaction():
+            self.execute(f"drop table if exists {self.quote(schema, name)}")
+            self.execute(f"create table {self.quote(schema, name)} as {select}")
+
+    def drop_table(self, schema: str, name: str) -> None:
+        self.execute(f"drop table if exists {self.quote(schema, name)}")
 
     def _values(self, table: Table, rows: Sequence[Row]) -> list[list[Any]]:
         return [[self.bind(table.kind(name), row.get(name)) for name in table.names] for row in rows]
@@ -231,6 +337,10 @@ class SqlWarehouse:
             self.execute(f"delete from {self.quote(table.schema, table.name)}")
             if rows:
                 self.executemany(self._insert_sql(table), self._values(table, rows))
+
+    def load_rows(self, table: Table, rows: Sequence[Row]) -> None:
+        # the driver binds the values to a prepared statement: they never become SQL text
+        self.replace_rows(table, rows)
 
     def transaction(self) -> Any:
         raise NotImplementedError

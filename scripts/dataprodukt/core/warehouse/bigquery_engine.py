@@ -18,9 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from dataprodukt.core.errors import UserError
-from dataprodukt.core.warehouse.base import Row, Table, timestamp_value, utc_naive
+from dataprodukt.core.warehouse.base import RawFile, RawFiles, Row, Table, timestamp_value, utc_naive
 
 INCOMING_SUFFIX = "__innlasting"
+# encodings a CSV load job is given as they are (Python codec name -> BigQuery's); any other (Latin-1 too, which
+# BigQuery reads but the emulator does not, so that the path tested is the path run) is re-encoded to UTF-8 first
+CSV_ENCODINGS = {"utf-8": "UTF-8"}
 
 
 def _client(credentials: Any) -> Any:
@@ -107,11 +110,11 @@ class BigQueryWarehouse:
         """A query's rows as a pyarrow Table (read through the REST API: no BigQuery Storage client needed)."""
         return self._run(sql).to_arrow(create_bqstorage_client=False)
 
-    def _table(self, schema: str, name: str) -> Any:
+    def _table(self, schema: str, name: str, database: str | None = None) -> Any:
         from google.api_core import exceptions
 
         try:
-            return self.client.get_table(f"{self.project}.{schema}.{name}")
+            return self.client.get_table(f"{database or self.project}.{schema}.{name}")
         except exceptions.NotFound:
             return None
 
@@ -123,9 +126,10 @@ class BigQueryWarehouse:
         except exceptions.NotFound:
             return []
 
-    def relation_columns(self, schema: str, name: str) -> list[tuple[str, str]]:
-        """The columns of a table or view, asked of the API (a dataset's INFORMATION_SCHEMA needs it named)."""
-        table = self._table(schema, name)
+    def relation_columns(self, schema: str, name: str, database: str | None = None) -> list[tuple[str, str]]:
+        """The columns of a table or view, asked of the API (a dataset's INFORMATION_SCHEMA needs it named); in
+        another project when ``database`` names one (a dataset another team fills)."""
+        table = self._table(schema, name, database)
         return [(field.name, str(field.field_type)) for field in table.schema] if table is not None else []
 
     def sample_values(self, schema: str, table: str, column: str, limit: int = 10_000) -> list[str]:
@@ -163,7 +167,38 @@ class BigQueryWarehouse:
         self.ensure_dataset(table.schema)
         created = bigquery.Table(f"{self.project}.{table.schema}.{table.name}", schema=self._schema(table))
         name = f"{table.schema}.{table.name}"
-        self._call(f"create table {name}", lambda: self.client.create_table(created, exists_ok=True))
+        found = self._call(f"create table {name}", lambda: self.client.create_table(created, exists_ok=True))
+        # a table made by an earlier version of the tooling gets the columns added since
+        existing = {field.name.lower() for field in found.schema}
+        missing = [field for field in self._schema(table) if field.name.lower() not in existing]
+        if missing:
+            found.schema = [*found.schema, *missing]
+            self._call(f"add columns to {name}", lambda: self.client.update_table(found, ["schema"]))
+
+    # comparing relations (core/warehouse/compare.py)
+
+    def row_hash(self, expressions: Sequence[str]) -> str:
+        fields = ", ".join(f"{expression} as c{position}" for position, expression in enumerate(expressions))
+        return f"farm_fingerprint(to_json_string(struct({fields})))"
+
+    def hash_total(self, expression: str) -> str:
+        return f"sum(cast({expression} as bignumeric))"
+
+    def bucket(self, expression: str, buckets: int) -> str:
+        return f"mod({expression}, {int(buckets)})"
+
+    def as_text(self, expression: str) -> str:
+        return f"cast({expression} as string)"
+
+    def hash_version(self) -> str:
+        return "bigquery"
+
+    def create_table_as(self, schema: str, name: str, select: str) -> None:
+        self.ensure_dataset(schema)
+        self.execute(f"create or replace table {self.quote(self.project, schema, name)} as {select}")
+
+    def drop_table(self, schema: str, name: str) -> None:
+        self.client.delete_table(f"{self.project}.{schema}.{name}", not_found_ok=True)
 
     def _load_rows(self, table: Table, rows: Sequence[Row], destination: str, disposition: str) -> None:
         """A load job from newline-delimited JSON: no value is ever written into SQL text. A file of unknown size
@@ -225,6 +260,10 @@ class BigQueryWarehouse:
         destination = f"{self.project}.{table.schema}.{table.name}"
         self._load_rows(table, rows, destination, bigquery.WriteDisposition.WRITE_TRUNCATE)
 
+    def load_rows(self, table: Table, rows: Sequence[Row]) -> None:
+        # a load job: its data is uploaded, never part of a query, so INFORMATION_SCHEMA.JOBS holds no value of it
+        self.replace_rows(table, rows)
+
     def select(self, table: Table, where: Row | None = None) -> list[dict[str, Any]]:
         if self._table(table.schema, table.name) is None:
             return []
@@ -233,36 +272,51 @@ class BigQueryWarehouse:
         rows = self.query(sql + (f" where {conditions}" if conditions else ""), list((where or {}).values()))
         return [dict(zip(table.names, row, strict=True)) for row in rows]
 
-    def _load(self, path: Path, table: str, columns: Sequence[str]) -> None:
+    def _load(self, file: RawFile, table: str, scratch: Path) -> None:
         from google.api_core import exceptions
         from google.cloud import bigquery
 
-        config = bigquery.LoadJobConfig(
-            source_format=bigquery.SourceFormat.CSV,
-            skip_leading_rows=1,
-            schema=[bigquery.SchemaField(column.lower(), "STRING") for column in columns],
-            write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
-            allow_quoted_newlines=True,
-            encoding="UTF-8",
-        )
+        if file.format == "parquet":
+            # the schema given, from the file's own (the emulator makes no table from a parquet file alone)
+            config = bigquery.LoadJobConfig(
+                source_format=bigquery.SourceFormat.PARQUET,
+                schema=_parquet_schema(file.path),
+                write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
+            )
+        else:
+            if file.codec not in CSV_ENCODINGS:
+                file = file.as_utf8(scratch)
+            config = bigquery.LoadJobConfig(
+                source_format=bigquery.SourceFormat.CSV,
+                skip_leading_rows=1 if file.header else 0,
+                schema=[bigquery.SchemaField(column.lower(), "STRING") for column in file.columns],
+                write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
+                allow_quoted_newlines=True,
+                field_delimiter=file.delimiter,
+                quote_character=file.quote,
+                encoding=CSV_ENCODINGS[file.codec],
+            )
         try:
             # no size given: the client uses a resumable upload, which the emulator supports (multipart it doesn't)
-            with path.open("rb") as handle:
+            with file.path.open("rb") as handle:
                 job = self.client.load_table_from_file(handle, table, job_config=config, location=self.location)
             job.result()
         except exceptions.GoogleAPICallError as error:
             reason = " ".join(str(error.message).split())[:400]
-            raise UserError(f"{path}: the load job into {table} failed on {self._where()}: {reason}") from error
+            raise UserError(f"{file.path}: the load job into {table} failed on {self._where()}: {reason}") from error
 
-    def replace_tables(self, schema: str, files: dict[str, tuple[Path, Sequence[str]]]) -> dict[str, int]:
+    def replace_tables(self, schema: str, files: RawFiles) -> dict[str, int]:
         """Load every file into a side table, then replace the raw tables from them; return rows per table."""
+        import tempfile
+
         from google.cloud import bigquery
 
         self.ensure_dataset(schema)
         incoming = {table: f"{self.project}.{schema}.{table}{INCOMING_SUFFIX}" for table in files}
         try:
-            for table, (path, columns) in files.items():
-                self._load(path, incoming[table], columns)
+            with tempfile.TemporaryDirectory() as scratch:
+                for table, given in files.items():
+                    self._load(RawFile.of(given), incoming[table], Path(scratch))
             rows: dict[str, int] = {}
             for table in files:
                 final = f"{self.project}.{schema}.{table}"
@@ -276,6 +330,24 @@ class BigQueryWarehouse:
 
     def close(self) -> None:
         self.client.close()
+
+
+def _parquet_schema(path: Path) -> list[Any]:
+    """A parquet file's columns as BigQuery fields, by the BigQuery client's own type mapping."""
+    import pyarrow.parquet as pq
+    from google.cloud import bigquery
+    from google.cloud.bigquery import _pyarrow_helpers
+
+    fields = []
+    for field in pq.read_schema(path):
+        kind = _pyarrow_helpers.arrow_scalar_ids_to_bq(field.type.id)
+        if kind is None:
+            raise UserError(
+                f"{path}: column {field.name} is of parquet type {field.type}, which a BigQuery load can't take as "
+                "one column: ask for the extract with plain columns (text, numbers, dates, times)"
+            )
+        fields.append(bigquery.SchemaField(field.name.lower(), kind))
+    return fields
 
 
 def _parameter(value: Any) -> Any:
