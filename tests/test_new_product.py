@@ -1,17 +1,19 @@
 """`dataprodukt new`: short names and settings are validated, and a new product is created that runs on its own.
 
-A product made from scratch is committed, cloned afresh, and passes the README's `make run` and `make test` (its own
-tests, tests/test_product.py) twice: with no source yet, and after `dataprodukt add-source` added its first (a
-folder of `;`-separated Latin-1 extracts). The tooling's tests travel with it (`make test-tooling`, on the example
-in tests/example/); running them all again here would take half an hour, so they are not. `.venv` in the new folder
-links to the running virtualenv; `make -o .venv/.installed` keeps make from reinstalling into it.
-"""
+A product made from scratch is committed, cloned afresh, and walked through docs/journey.md with every command as the
+page shows it (run through bash, the product's `.venv/bin` first on PATH): `make run` and `make test` with no source
+yet; three sources of its own (`;`-separated Latin-1 extracts, a PostgreSQL table, a folder of changes in parquet),
+a published statistics model, a second delivery, v2 from corrected data and v3 from a changed model. The tooling's
+tests travel with it (`make test-tooling`, on the example in tests/example/); running them all again here would take
+half an hour, so they are not. `.venv` in the new folder links to the running virtualenv; make is run with
+`-o .venv/.installed` so that it never reinstalls into it."""
 
 from __future__ import annotations
 
 import json
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -205,6 +207,11 @@ def test_a_new_product_has_its_settings_and_none_of_the_example(tmp_path: Path) 
 
 
 JOURNEY = REPO / "docs" / "journey.md"
+# the commands of docs/journey.md the journey test does not run, and why
+NOT_RUN_HERE = {
+    "cd ../ameld_data": "each command runs in the product's folder",
+    "dataprodukt status --target bigquery": "tests/bigquery/test_bigquery_emulator.py runs status on BigQuery",
+}
 
 
 def _journey_file(path: str) -> str:
@@ -213,6 +220,64 @@ def _journey_file(path: str) -> str:
     found = [text for text, named in blocks if named == path]
     assert len(found) == 1, f"docs/journey.md shows {path} {len(found)} times"
     return found[0]
+
+
+def _without_comment(line: str) -> str:
+    """A shell line without its trailing `# comment` (a # outside quotes, at the start or after a space)."""
+    quote = ""
+    for position, char in enumerate(line):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and (position == 0 or line[position - 1].isspace()):
+            return line[:position].strip()
+    return line.strip()
+
+
+def journey_commands() -> list[str]:
+    """The commands of docs/journey.md: every line of its `sh` blocks, without comments, in the order shown."""
+    blocks = re.findall(r"^```sh\n(.*?)^```", JOURNEY.read_text(encoding="utf-8"), re.M | re.S)
+    return [command for block in blocks for command in map(_without_comment, block.splitlines()) if command]
+
+
+class Journey:
+    """docs/journey.md's commands, run as written: through bash in a product's folder with its `.venv/bin` first on
+    PATH (the journey's activated venv). `make` keeps from reinstalling into the linked virtualenv
+    (`-o .venv/.installed`). Remembers what ran, so a command added to the page and never run fails the test."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.commands = journey_commands()
+        self.ran: set[str] = set()
+        self.bin = tmp_path / "journey-bin"
+        self.bin.mkdir()
+        make = self.bin / "make"
+        make.write_text(f'#!/bin/sh\nexec {shutil.which("make")} -o .venv/.installed "$@"\n', encoding="utf-8")
+        make.chmod(0o755)
+
+    def find(self, start: str) -> str:
+        found = [command for command in self.commands if command.startswith(start)]
+        assert len(found) == 1, f"docs/journey.md has {len(found)} commands starting {start!r}"
+        return found[0]
+
+    def run(
+        self, folder: Path, command: str, env: dict[str, str] | None = None, replace: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        assert command in self.commands, f"docs/journey.md shows no command `{command}`"
+        line = command
+        for old, new in (replace or {}).items():
+            line = line.replace(old, new)
+        environment = dict(env or clean_env())
+        environment["PATH"] = f"{self.bin}:{folder / '.venv' / 'bin'}:{environment['PATH']}"
+        result = subprocess.run(
+            ["bash", "-c", line], cwd=folder, env=environment, capture_output=True, text=True, timeout=900, check=False
+        )
+        assert result.returncode == 0, f"{line}\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
+        self.ran.add(command)
+        return result
+
+    def not_run(self) -> list[str]:
+        return sorted(set(self.commands) - self.ran)
 
 
 def test_every_command_in_the_journey_is_one_the_cli_takes() -> None:
@@ -238,41 +303,49 @@ DELIVERIES = {
     # the second run's: employment 2 ended (a deletion in history)
     "2025-09-30": ["1;01017012345;01.02.2024;Sjåfør", "3;03037012345;01.05.2025;Lege"],
 }
-# a source of changes: only what is new, changed or deleted since the delivery before
+# a source of changes, delivered as parquet on the same days: only what is new, changed or deleted since the last
 CHANGES = {
-    "2025-03-31": "stilling_id,tittel,endringstype\nS1,Sjåfør,I\nS2,Lærer,I\n",
-    "2025-09-30": "stilling_id,tittel,endringstype\nS2,Lærer,D\nS3,Lege,I\n",
+    "2025-03-31": [("S1", "Sjåfør", "I"), ("S2", "Lærer", "I")],
+    "2025-09-30": [("S2", "Lærer", "D"), ("S3", "Lege", "I")],
 }
-PUBLISHED = Path("build/storage/ameld_data/statistikk/arbeidsforhold-antall_p2025-Q1_p2025-Q4_v1.parquet")
+STATISTIKK = Path("build/storage/ameld_data/statistikk")
+
+
+def _published_file(version: int) -> Path:
+    return STATISTIKK / f"arbeidsforhold-antall_p2025-Q1_p2025-Q4_v{version}.parquet"
 
 
 def _deliver(folder: Path, name: str) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     path = folder / "extracts" / "ameld" / name / "arbeidsforhold.csv"
     path.parent.mkdir(parents=True)
     path.write_bytes("\n".join([HEADER, *DELIVERIES[name], ""]).encode("latin-1"))
     if name in CHANGES:
-        changes = folder / "extracts" / "stillinger" / name / "stillinger.csv"
+        changes = folder / "extracts" / "stillinger" / name / "stillinger.parquet"
         changes.parent.mkdir(parents=True)
-        changes.write_text(CHANGES[name], encoding="utf-8")
+        rows = [dict(zip(("stilling_id", "tittel", "endringstype"), row, strict=True)) for row in CHANGES[name]]
+        pq.write_table(pa.Table.from_pylist(rows), changes)
 
 
-def _first_sources(folder: Path, env: dict[str, str]) -> None:
+def _first_sources(journey: Journey, folder: Path, env: dict[str, str]) -> None:
     """A team's first sources, as docs/journey.md adds them: two deliveries of `;`-separated Latin-1 extracts, a
-    PostgreSQL table and a folder of changes, each added with `dataprodukt add-source`, their TODO descriptions
-    written (the docs check refuses them), and the published statistics model docs/journey.md shows over their
-    histories."""
+    PostgreSQL table and a folder of changes in parquet, each added with `dataprodukt add-source`, their TODO
+    descriptions written (the docs check refuses them), and the published statistics model docs/journey.md shows
+    over their histories."""
     _deliver(folder, "2025-03-31")
     _deliver(folder, "2025-06-30")
-    result = run_cli(folder, "add-source", "ameld", "arbeidsforhold", "--folder", "extracts/ameld", env=env)
+    result = journey.run(folder, "dataprodukt add-source ameld arbeidsforhold --folder extracts/ameld", env)
     assert (
         "encoding latin-1, delimiter ';'" in result.stdout and "the history's key is arbeidsforhold_id" in result.stdout
     )
-    result = run_cli(
-        folder, "add-source", "folkereg", "personer", "--postgres", "FOLKEREG", "--from", "folkereg.personer", env=env
-    )
+    result = journey.run(folder, journey.find("dataprodukt add-source folkereg personer"), env)
     assert "the history's key is fodselsnummer" in result.stdout
-    changes = ("stillinger", "stillinger", "--folder", "extracts/stillinger", "--changes", "endringstype = 'D'")
-    assert "the history's key is stilling_id" in run_cli(folder, "add-source", *changes, env=env).stdout
+    result = journey.run(folder, journey.find("dataprodukt add-source stillinger stillinger"), env)
+    assert "the history's key is stilling_id" in result.stdout
+    sources = yaml.safe_load((folder / "models/staging/stillinger/_stillinger__sources.yml").read_text("utf-8"))
+    assert sources["sources"][0]["meta"]["loader"]["format"] == "parquet"
     for path in [*(folder / "models" / "staging").rglob("*.yml"), *(folder / "snapshots").glob("*.yml")]:
         text = path.read_text(encoding="utf-8")
         path.write_text(text.replace("TODO: beskriv", "Fra kilden:"), encoding="utf-8")
@@ -298,10 +371,10 @@ STILLINGER = (
 )
 
 
-def _published(folder: Path) -> list[dict[str, object]]:
+def _published(folder: Path, version: int = 1) -> list[dict[str, object]]:
     import pyarrow.parquet as pq
 
-    return sorted(pq.read_table(folder / PUBLISHED).to_pylist(), key=lambda row: str(row["kommune"]))
+    return sorted(pq.read_table(folder / _published_file(version)).to_pylist(), key=lambda row: str(row["kommune"]))
 
 
 def _allow_deleted_share(path: Path, share: float) -> None:
@@ -314,22 +387,31 @@ def _allow_deleted_share(path: Path, share: float) -> None:
 
 @pytest.mark.slow
 @pytest.mark.postgres
-def test_a_new_product_runs_and_tests_from_a_fresh_clone_before_and_after_its_first_sources(
+def test_the_journey_runs_as_written_from_new_to_a_second_version_of_a_teams_own_data(
     tmp_path: Path, pg_env: dict[str, str]
 ) -> None:
-    made = _new(tmp_path / "made", "ameld_data", *SETTINGS)
-    _git(made, "init", "-q", "-b", "main")
-    _git(made, "add", "-A")
-    _git(made, "commit", "-q", "-m", "New data product ameld_data")
+    """docs/journey.md, every command as written, on a product made from scratch and cloned afresh: no source yet,
+    then three sources of its own, a published statistics model, a second delivery, corrected data published as v2
+    and a changed model as v3."""
+    import pyarrow.parquet as pq
+
+    journey = Journey(tmp_path)
+    made = tmp_path / "made"
+    journey.run(REPO, journey.find(".venv/bin/dataprodukt new "), replace={"../ameld_data": str(made)})
+    git_env = clean_env(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.org", GIT_COMMITTER_NAME="t")
+    git_env["GIT_COMMITTER_EMAIL"] = "t@example.org"
+    journey.run(made, journey.find("git init && "), git_env)
     _git(tmp_path, "clone", "-q", str(made), "clone")
     clone = _with_venv(tmp_path / "clone")
+    journey.run(clone, ".venv/bin/pre-commit install")
+    assert "pre-commit" in (clone / ".git" / "hooks" / "pre-commit").read_text(encoding="utf-8")
 
-    # no source yet: the main job runs (nothing to load) and the product's tests pass
-    assert "nothing to load" in _make(clone, "run").stdout
-    assert " passed" in _make(clone, "test").stdout
+    # 1. no source yet: the main job runs (nothing to load) and the product's tests pass
+    assert "nothing to load" in journey.run(clone, "make run").stdout
+    assert " passed" in journey.run(clone, "make test").stdout
     assert (clone / "build" / "catalog" / "site" / "index.html").is_file()
 
-    # its first sources: a folder of extracts and a table in another team's PostgreSQL database
+    # 2. its first sources: a folder of extracts, a table in another team's PostgreSQL database, a source of changes
     env = clean_env(**{f"FOLKEREG_{name}": value for name, value in pg_env.items()})
     with postgres.connect(pg_env) as connection, connection.cursor() as cursor:
         cursor.execute(
@@ -337,20 +419,30 @@ def test_a_new_product_runs_and_tests_from_a_fresh_clone_before_and_after_its_fi
             "insert into folkereg.personer values ('01017012345', '5501'), ('02027012345', '1804'),"
             "('03037012345', '5501')"
         )
-    _first_sources(clone, env)
+    _first_sources(journey, clone, env)
     assert _git(clone, "status", "--porcelain", "--untracked-files=all", "extracts").strip() == ""  # never committed
-    run = _make(clone, "run", env).stdout
+    assert "all " in journey.run(clone, "make check", env).stdout
+    run = journey.run(clone, "make run", env).stdout
     for delivery in ("2025-03-31 into raw (extracts/ameld): arbeidsforhold 2", "2025-06-30 into raw (extracts/ameld)"):
         assert f"loaded {delivery}" in run, run
+    assert "loaded 2025-03-31 into raw (extracts/stillinger): stillinger 2" in run, run
     assert "into raw (postgres:folkereg): personer 3" in run
     assert _published(clone) == [
         {"kommune": 1804, "antall_arbeidsforhold": 1},
         {"kommune": 5501, "antall_arbeidsforhold": 2},
     ]
-    document = json.loads(Path(str(clone / PUBLISHED).replace(".parquet", "__DOC.json")).read_text("utf-8"))
+    document = json.loads(Path(str(clone / _published_file(1)).replace(".parquet", "__DOC.json")).read_text("utf-8"))
     assert document["datadoc"]["dataset"]["dataset_state"] == "STATISTICS"
     assert [v["short_name"] for v in document["datadoc"]["variables"]] == ["kommune", "antall_arbeidsforhold"]
     assert "arbeidsforhold_antall" in (clone / "build" / "catalog" / "site" / "index.html").read_text("utf-8")
+
+    # 3. the model built alone with what it needs (the histories are left as they are), linted and checked
+    histories = _history(clone, ARBEIDSFORHOLD), _history(clone, STILLINGER)
+    built = journey.run(clone, journey.find("DBT_PROFILES_DIR=profiles dbt build --select "), env).stdout
+    assert "Completed successfully" in built
+    assert (_history(clone, ARBEIDSFORHOLD), _history(clone, STILLINGER)) == histories
+    journey.run(clone, "dataprodukt lint --fix models/statistikk", env)
+    assert "all " in journey.run(clone, "make check", env).stdout
 
     # the second run: a new delivery (employment 2 ended) and a person moved in the database; one of three keys
     # deleted is more than the default share a full extract may delete, so the history allows it in its YAML
@@ -358,8 +450,9 @@ def test_a_new_product_runs_and_tests_from_a_fresh_clone_before_and_after_its_fi
     _deliver(clone, "2025-09-30")
     with postgres.connect(pg_env) as connection, connection.cursor() as cursor:
         cursor.execute("update folkereg.personer set kommune = '1804' where fnr = '03037012345'")
-    run = _make(clone, "run", env).stdout
+    run = journey.run(clone, "make run", env).stdout
     assert "loaded 2025-09-30 into raw (extracts/ameld): arbeidsforhold 2" in run
+    assert "loaded 2025-09-30 into raw (extracts/stillinger): stillinger 2" in run
     assert "2025-03-31 into raw" not in run  # a recorded delivery is never loaded again
     assert "into raw (postgres:folkereg): personer 3" in run
     assert [row[:2] + row[3:] for row in _history(clone, ARBEIDSFORHOLD)] == [
@@ -377,11 +470,43 @@ def test_a_new_product_runs_and_tests_from_a_fresh_clone_before_and_after_its_fi
         ("S2", "Lærer", True, "True"),
         ("S3", "Lege", True, "False"),
     ]
-    # v1 is published once and never overwritten: the new data waits for version 2
+    # v1 is published once and never overwritten: the new data waits for a new version
     assert "upstream data changed since arbeidsforhold-antall_p2025-Q1_p2025-Q4_v1 was published" in run
     assert _published(clone)[1] == {"kommune": 5501, "antall_arbeidsforhold": 2}
+    v1 = (clone / _published_file(1)).read_bytes()
 
-    assert " passed" in _make(clone, "test", env).stdout
+    # 4. the corrected data as v2 (the code is the same), then a change to the model as v3
+    run_cli(clone, "publish", "--new-version", "arbeidsforhold_antall", env=env)
+    assert _published(clone, 2) == [
+        {"kommune": 1804, "antall_arbeidsforhold": 1},
+        {"kommune": 5501, "antall_arbeidsforhold": 1},
+    ]
+    written = journey.run(clone, "dataprodukt version arbeidsforhold_antall", env).stdout
+    assert "change models/statistikk/arbeidsforhold_antall_v3.sql as you need" in written, written
+    v3 = clone / "models" / "statistikk" / "arbeidsforhold_antall_v3.sql"
+    grouped = "    group by personer.kommune\n"
+    v3.write_text(v3.read_text("utf-8").replace(grouped, f"    where arbeidsforhold.yrke <> 'Lege'\n{grouped}"))
+    journey.run(clone, "make run && make check", env)
+    assert _published(clone, 3) == [{"kommune": 5501, "antall_arbeidsforhold": 1}]
+
+    # 5. the publishing steps alone rewrite nothing
+    journey.run(clone, "dataprodukt publish", env)
+    assert (clone / _published_file(1)).read_bytes() == v1
+    latest = "arbeidsforhold-antall_p2025-Q1_p2025-Q4.parquet"  # the latest alias, moved to v3
+    assert sorted(path.name for path in (clone / STATISTIKK).glob("*.parquet")) == [
+        latest,
+        *(_published_file(version).name for version in (1, 2, 3)),
+    ]
+    assert pq.read_table(clone / STATISTIKK / latest).to_pylist() == [{"kommune": 5501, "antall_arbeidsforhold": 1}]
+
+    # 6. the period a scheduled run would build; 7. how the runs went
+    period = journey.run(clone, "dataprodukt period previous-quarter --vars").stdout.strip()
+    assert re.fullmatch(r"\{period_from: '(\d{4}-Q[1-4])', period_to: '\1'\}", period), period
+    status = journey.run(clone, "dataprodukt status", env).stdout
+    assert "Last runs" in status and "Slowest models" in status
+
+    assert " passed" in journey.run(clone, "make test", env).stdout
+    assert journey.not_run() == sorted(NOT_RUN_HERE)
 
 
 @pytest.mark.slow

@@ -122,6 +122,16 @@ def test_docs_catalog_on_the_emulator_has_every_column(example_bigquery: BuiltEx
     assert catalog["sources"], "the raw tables are in the catalog too"
 
 
+def test_status_reads_the_run_log_in_bigquery(example_bigquery: BuiltExample) -> None:
+    """`dataprodukt status --target ...` on BigQuery: the main job's run, its slowest models and volumes."""
+    status = example_bigquery.cli("status").stdout
+    sections = [status.index(name) for name in ("Last runs", "Failures", "Slowest models", "Data volume", "Stale")]
+    assert sections == sorted(sections)
+    last_runs = status[sections[0] : sections[1]]
+    assert "success" in last_runs and "bigquery_emulator" in last_runs
+    assert "sykefravaersprosent" in status[sections[2] : sections[3]]
+
+
 def test_loader_replaces_raw_tables_all_or_nothing(bq_warehouse: Any, tmp_path: Path) -> None:
     first = tmp_path / "first.csv"
     first.write_text("ID,NAVN\n1,en\n2,to\n", encoding="utf-8")
