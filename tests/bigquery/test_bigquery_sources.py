@@ -1,8 +1,10 @@
 """Sources where they live, on BigQuery (the emulator): a delivery of `;`-separated Latin-1 CSV and one of parquet
-loaded in bulk by load jobs (BigQuery reads ISO-8859-1 itself), and a table in another dataset read in place."""
+loaded in bulk by load jobs (BigQuery reads ISO-8859-1 itself), and a table in another dataset or another project
+read in place."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -72,3 +74,23 @@ def test_a_table_in_another_dataset_is_read_in_place(tmp_path: Path, bq_warehous
     missing = _table("delt_av_ingen", kind="warehouse")
     (problem,) = _find(tmp_path, bq_warehouse, [missing]).problems
     assert "no table delt_av_ingen.arbeidsforhold in the warehouse" in problem
+
+
+def test_a_table_in_another_project_is_read_there_not_in_ours(tmp_path: Path, bq_warehouse: Any) -> None:
+    """A dataset another team fills in its own Google Cloud project (the source's `database`), beside a table of the
+    same name in ours: the check and the count read the other project's."""
+    other = "annet-prosjekt"
+    bq_warehouse.client.create_dataset(f"{other}.delt_av_andre", exists_ok=True)
+    bq_warehouse.execute(
+        f"create or replace table `{other}.delt_av_andre.arbeidsforhold` as "
+        "select '1' as arbeidsforhold_id, '01017012345' as fnr, 'Lege' as yrke "
+        "union all select '2', '02027012345', 'Lærer'"
+    )
+    bq_warehouse.ensure_dataset("delt_av_andre")
+    bq_warehouse.execute("create or replace table delt_av_andre.arbeidsforhold as select '1' as arbeidsforhold_id")
+    table = replace(_table("delt_av_andre", kind="warehouse"), database=other)
+    (delivery,) = _find(tmp_path, bq_warehouse, [table]).pending
+    assert (delivery.origin, delivery.row_counts) == ("warehouse:ameld.arbeidsforhold", {"arbeidsforhold": 2})
+    ours = replace(table, database=bq_warehouse.project)
+    (problem, *_) = _find(tmp_path, bq_warehouse, [ours]).problems
+    assert f"{bq_warehouse.project}.delt_av_andre.arbeidsforhold has no column FNR" in problem
