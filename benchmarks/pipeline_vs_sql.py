@@ -109,6 +109,7 @@ def measure(target: str, rows: int, repeat: int, workdir: Path, reuse: bool = Fa
             shutil.rmtree(root / name)
         else:
             (root / name).unlink(missing_ok=True)
+    shutil.rmtree(root / "target", ignore_errors=True)  # dbt's partial parse of an earlier copy can be stale
     copy_project(root)
     env = {**os.environ, "DBT_PROFILES_DIR": str(root / "profiles"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # the untimed steps below leave the virtualenv warm
