@@ -10,9 +10,13 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from dataprodukt.core.errors import UserError
 
 
 def read_state(path: Path) -> dict[str, Any] | None:
@@ -77,3 +81,43 @@ def stop(state_file: Path, timeout: float = 15.0) -> bool:
                 return True
             time.sleep(0.2)
     return True
+
+
+def launch(
+    name: str,
+    command: list[str],
+    *,
+    state_file: Path,
+    log_file: Path,
+    state: dict[str, Any],
+    answers: Callable[[], bool],
+    address: str,
+    timeout: float,
+    interval: float,
+    env: dict[str, str] | None = None,
+    hint: str = "",
+) -> int:
+    """Start ``command`` in a session of its own (output to ``log_file``), record it with ``state``, and wait until
+    ``answers()``; return its process id. A process that exits first, or doesn't answer within ``timeout`` (it is
+    stopped then), is a UserError naming the server (``name``), where it was asked (``address``) and its log."""
+    with log_file.open("w", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=log_file.parent, start_new_session=True
+        )
+    write_state(state_file, pid=process.pid, **state)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if answers():
+            return process.pid
+        if process.poll() is not None:
+            state_file.unlink(missing_ok=True)
+            raise UserError(
+                f"the {name} exited with status {process.returncode} before answering at {address}: "
+                f"{log_tail(log_file)} (full log: {log_file})"
+            )
+        time.sleep(interval)
+    stop(state_file)
+    raise UserError(
+        f"the {name} did not answer at {address} within {timeout:.0f} s, so it was stopped: {log_tail(log_file)} "
+        f"(full log: {log_file}){hint}"
+    )

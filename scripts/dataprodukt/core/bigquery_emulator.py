@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -145,29 +144,18 @@ def start(emulator: Emulator, timeout: float = 60.0) -> int:
         "--log-level",
         "warning",
     ]
-    with emulator.log_file.open("w", encoding="utf-8") as log:
-        process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=emulator.state_dir, start_new_session=True
-        )
-    background.write_state(
-        emulator.pid_file, pid=process.pid, rest_port=emulator.rest_port, grpc_port=emulator.grpc_port
-    )
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if healthy(emulator.endpoint):
-            return process.pid
-        if process.poll() is not None:
-            emulator.pid_file.unlink(missing_ok=True)
-            raise UserError(
-                f"the BigQuery emulator exited with status {process.returncode} before answering at "
-                f"{emulator.endpoint}: {background.log_tail(emulator.log_file)} (full log: {emulator.log_file})"
-            )
-        time.sleep(0.3)
-    stop(emulator)
-    raise UserError(
-        f"the BigQuery emulator did not answer at {emulator.endpoint}/healthz within {timeout:.0f} s, so it was "
-        f"stopped: {background.log_tail(emulator.log_file)} (full log: {emulator.log_file}); "
-        "a busy machine may need --timeout"
+    return background.launch(
+        "BigQuery emulator",
+        command,
+        state_file=emulator.pid_file,
+        log_file=emulator.log_file,
+        state={"rest_port": emulator.rest_port, "grpc_port": emulator.grpc_port},
+        answers=lambda: healthy(emulator.endpoint),
+        address=f"{emulator.endpoint}/healthz",
+        timeout=timeout,
+        interval=0.3,
+        env=env,
+        hint="; a busy machine may need --timeout",
     )
 
 

@@ -25,10 +25,8 @@ import json
 import logging
 import os
 import signal
-import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -230,30 +228,16 @@ def start(emulator: Emulator, timeout: float = 30.0) -> int:
     _emulator()
     emulator.data_dir.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", __name__, "--port", str(emulator.port), "--data-dir", str(emulator.data_dir)]
-    with emulator.log_file.open("w", encoding="utf-8") as log:
-        process = subprocess.Popen(
-            [*command, "--bucket", emulator.bucket],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=emulator.state_dir,
-            start_new_session=True,
-        )
-    background.write_state(emulator.pid_file, pid=process.pid, port=emulator.port, bucket=emulator.bucket)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if healthy(emulator.endpoint):
-            return process.pid
-        if process.poll() is not None:
-            emulator.pid_file.unlink(missing_ok=True)
-            raise UserError(
-                f"the Cloud Storage emulator exited with status {process.returncode} before answering at "
-                f"{emulator.endpoint}: {background.log_tail(emulator.log_file)} (full log: {emulator.log_file})"
-            )
-        time.sleep(0.1)
-    stop(emulator)
-    raise UserError(
-        f"the Cloud Storage emulator did not answer at {emulator.endpoint} within {timeout:.0f} s, so it was "
-        f"stopped: {background.log_tail(emulator.log_file)} (full log: {emulator.log_file})"
+    return background.launch(
+        "Cloud Storage emulator",
+        [*command, "--bucket", emulator.bucket],
+        state_file=emulator.pid_file,
+        log_file=emulator.log_file,
+        state={"port": emulator.port, "bucket": emulator.bucket},
+        answers=lambda: healthy(emulator.endpoint),
+        address=emulator.endpoint,
+        timeout=timeout,
+        interval=0.1,
     )
 
 
