@@ -26,9 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlglot import exp
-from sqlglot.errors import SqlglotError
-
 from dataprodukt.core.errors import UserError
 from dataprodukt.rules.column_origin import (
     NOT,
@@ -39,6 +36,7 @@ from dataprodukt.rules.column_origin import (
     most,
     query_origins,
 )
+from dataprodukt.rules.normalised_sql import relation_key
 
 META_KEY = "is_personal_data"
 DIALECTS = {"duckdb": "duckdb", "postgres": "postgres", "bigquery": "bigquery", "redshift": "redshift"}
@@ -115,7 +113,7 @@ def trace(manifest: dict[str, Any]) -> Lineage:
     lineage = Lineage()
     relations: dict[tuple[str, ...], str] = {}
     for unique_id, node in nodes.items():
-        key = _relation_key(node.get("relation_name"), dialect)
+        key = relation_key(node.get("relation_name"), dialect)
         if key:
             relations[key] = unique_id
     for unique_id in _ordered(nodes):
@@ -183,16 +181,6 @@ def _declared(unique_id: str, node: dict[str, Any], lineage: Lineage) -> dict[st
         found[name.lower()] = value
         lineage.declared[(unique_id, name.lower())] = value
     return found
-
-
-def _relation_key(relation_name: object, dialect: str | None) -> tuple[str, ...] | None:
-    if not relation_name:
-        return None
-    try:
-        table = exp.to_table(str(relation_name), dialect=dialect)
-    except SqlglotError:
-        return None
-    return tuple(part.name.lower() for part in table.parts)
 
 
 def _compute(
