@@ -10,7 +10,7 @@
     (number 0), so an archive continues a history.
 
     The rows returned are those the one-by-one runs would have written, delivery after delivery (same values,
-    times and ids; tests/test_history_archive.py compares the two): new versions and deletion rows with their
+    times and ids; tests/test_history_deliveries.py compares the two): new versions and deletion rows with their
     final gyldig_til, and the history's current rows that the archive closes. dbt's merge writes them unchanged.
     Deliveries not newer than the history's newest version are left out, so a run that stopped part-way is
     simply run again. Full extracts with the check strategy only; the loader records other histories delivery by
